@@ -1,0 +1,45 @@
+/*===- safepoint/abi.h - Safepoint runtime ABI ------------------*- C -*-===*
+ *
+ * The contract between instrumented code and the runtime. Plain C so that
+ * the plugin (LLVM's C++17) and the runtime (C++20) share it verbatim. The
+ * names themselves live in abi.def; docs/abi.md describes the protocol.
+ *
+ *===--------------------------------------------------------------------===*/
+#ifndef SAFEPOINT_ABI_H
+#define SAFEPOINT_ABI_H
+
+#include <stdint.h>
+
+/* Bump on any incompatible change to abi.def or to the meaning below. */
+#define SAFEPOINT_ABI_VERSION 1
+
+/* The argument of __safepoint_poll_marker: why the frontend put a poll here. */
+enum safepoint_site_kind {
+  SAFEPOINT_SITE_ENTRY = 0, /* function entry (covers recursion, call chains) */
+  SAFEPOINT_SITE_LOOP = 1,  /* loop back-edge: for, while, do, range-for */
+  SAFEPOINT_SITE_GOTO = 2,  /* backward or computed goto */
+  SAFEPOINT_SITE_KIND_COUNT = 3
+};
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SAFEPOINT_ABI_TLS(Id, Name)                                            \
+  extern __thread uint32_t Name __attribute__((tls_model("initial-exec")));
+#define SAFEPOINT_ABI_DATA(Id, Name) extern const uint32_t Name;
+#include "safepoint/abi.def"
+
+void __safepoint_poll_slow(void);
+void __safepoint_poll_marker(uint32_t kind);
+void __safepoint_mask_marker(void)
+#ifdef __cplusplus
+    noexcept
+#endif
+    ;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SAFEPOINT_ABI_H */

@@ -1,0 +1,48 @@
+//===- safepoint/SafepointPass.h - The Safepoint LLVM pass ------*- C++ -*-===//
+//
+// The LLVM half of Safepoint. The frontend marks poll sites and masked
+// functions with calls to runtime markers (see RuntimeABI.h); this pass
+// lowers every marker to its inline form while keeping the marker's unwind
+// edge, so exceptions thrown by a poll see exactly the cleanups and handlers
+// the C++ frontend computed for that point.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAFEPOINT_SAFEPOINTPASS_H
+#define SAFEPOINT_SAFEPOINTPASS_H
+
+#include "llvm/IR/PassManager.h"
+
+namespace llvm {
+class PassBuilder;
+} // namespace llvm
+
+namespace safepoint {
+
+struct SafepointPassOptions {
+  /// Pass-plugin mode (-fpass-plugin without the Clang plugin): the IR has no
+  /// frontend markers, so add the polls and masks that are EH-correct from IR
+  /// alone: a poll at the entry of every function that may already throw, and
+  /// a mask around every nounwind function that makes may-throw calls.
+  bool IRMode = false;
+};
+
+class SafepointPass : public llvm::PassInfoMixin<SafepointPass> {
+public:
+  explicit SafepointPass(SafepointPassOptions Opts = {}) : Opts(Opts) {}
+  llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &);
+  /// Markers must be lowered even in optnone (-O0) functions.
+  static bool isRequired() { return true; }
+
+private:
+  SafepointPassOptions Opts;
+};
+
+/// Registers the pipeline names `safepoint` and `safepoint-ir` (for opt) and
+/// schedules the pass at the start of every default pipeline, -O0 included.
+/// \p FrontendMarked is true when the Clang plugin placed markers.
+void registerPasses(llvm::PassBuilder &PB, bool FrontendMarked);
+
+} // namespace safepoint
+
+#endif // SAFEPOINT_SAFEPOINTPASS_H

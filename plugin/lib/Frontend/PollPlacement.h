@@ -1,0 +1,68 @@
+//===- PollPlacement.h - Mark poll sites in the C++ AST ---------*- C++ -*-===//
+//
+// The C++ scopes are known only here, so the frontend decides where an
+// interrupt may be thrown. It inserts calls to the runtime's poll marker (a
+// function that may throw) at the start of every loop body and of every
+// function body, and before every backward goto. Clang then generates each
+// marker call with exactly the cleanups and handlers live at that point, and
+// no longer marks the function nounwind. Functions that must not throw (see
+// docs/safety-model.md) instead get a mask marker and no polls.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SAFEPOINT_LIB_FRONTEND_POLLPLACEMENT_H
+#define SAFEPOINT_LIB_FRONTEND_POLLPLACEMENT_H
+
+#include "clang/AST/ASTContext.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace clang {
+class CompilerInstance;
+class Sema;
+class Stmt;
+} // namespace clang
+
+namespace safepoint {
+
+class PollPlacer {
+public:
+  PollPlacer(clang::CompilerInstance &CI, clang::ASTContext &Ctx);
+
+  /// Instruments every function defined in \p D (recursively: members,
+  /// lambdas, local classes, template instantiations). Idempotent.
+  void instrumentDecl(clang::Decl *D);
+  void instrumentFunction(clang::FunctionDecl *FD);
+
+private:
+  enum class Mask { None, Destructor, Noexcept, Attribute };
+
+  Mask maskReason(clang::FunctionDecl *FD);
+  llvm::StringRef skipReason(clang::FunctionDecl *FD);
+  void placePolls(clang::FunctionDecl *FD);
+  void walk(clang::Stmt *S, bool InHandler);
+  void pollLoopBody(clang::Stmt *Loop, clang::Stmt *Body, bool InHandler);
+
+  clang::Stmt *prepend(clang::Stmt *Body, clang::Stmt *First);
+  clang::Stmt *markerCall(unsigned Kind, clang::SourceLocation Loc);
+  clang::Stmt *maskMarkerCall(clang::SourceLocation Loc);
+  clang::FunctionDecl *runtimeDecl(llvm::StringRef Name, bool Noexcept,
+                                   bool TakesKind);
+
+  void remarkMissed(clang::SourceLocation Loc, llvm::StringRef Message);
+
+  clang::CompilerInstance &CI;
+  clang::ASTContext &Ctx;
+  bool RemarkMissed;
+  /// The function being instrumented and whether it is constexpr (its
+  /// markers are wrapped in `if !consteval`).
+  clang::FunctionDecl *Current = nullptr;
+  llvm::DenseSet<const clang::FunctionDecl *> Done;
+  llvm::DenseSet<const clang::Stmt *> Visited;
+  clang::FunctionDecl *PollMarker = nullptr;
+  clang::FunctionDecl *MaskMarker = nullptr;
+};
+
+} // namespace safepoint
+
+#endif

@@ -1,0 +1,42 @@
+//===- Lowering.h - Pieces of the Safepoint pass ----------------*- C++ -*-===//
+
+#ifndef SAFEPOINT_LIB_PASS_LOWERING_H
+#define SAFEPOINT_LIB_PASS_LOWERING_H
+
+#include "llvm/IR/Module.h"
+
+namespace safepoint {
+
+/// Runtime symbols the lowered code refers to, declared on demand.
+class RuntimeDecls {
+public:
+  explicit RuntimeDecls(llvm::Module &M) : M(M) {}
+  llvm::GlobalVariable *pendingWord();
+  llvm::GlobalVariable *maskDepth();
+  llvm::FunctionCallee pollSlow();
+  /// Makes the module reference the runtime's ABI-version symbol, so a program
+  /// without a matching runtime fails to link naming that symbol.
+  void referenceABIVersion();
+
+private:
+  llvm::GlobalVariable *tlsWord(llvm::StringRef Name);
+  llvm::Module &M;
+};
+
+/// Replaces every call to the poll marker with the inline check and returns
+/// the number of polls placed. Entry markers of functions whose work is
+/// bounded without them are dropped (reported as missed remarks).
+unsigned lowerPollMarkers(llvm::Module &M, RuntimeDecls &RT);
+
+/// Masks interrupts for the dynamic extent of each function marked by the
+/// frontend (or, with \p IRMode, of each nounwind function) that makes a call
+/// able to reach a poll. Removes the mask markers. Returns functions masked.
+unsigned lowerMasks(llvm::Module &M, RuntimeDecls &RT, bool IRMode);
+
+/// Pass-plugin mode: adds an entry poll marker to every function that may
+/// already throw. Returns the number of markers added.
+unsigned addIREntryMarkers(llvm::Module &M);
+
+} // namespace safepoint
+
+#endif

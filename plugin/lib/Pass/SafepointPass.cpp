@@ -1,0 +1,102 @@
+//===- SafepointPass.cpp - Driver and registration of the Safepoint pass --===//
+
+#include "safepoint/SafepointPass.h"
+#include "Lowering.h"
+#include "safepoint/Compat.h"
+#include "safepoint/RuntimeABI.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
+
+using namespace llvm;
+
+namespace safepoint {
+
+GlobalVariable *RuntimeDecls::tlsWord(StringRef Name) {
+  if (auto *GV = M.getGlobalVariable(Name))
+    return GV;
+  auto *GV = new GlobalVariable(
+      M, Type::getInt32Ty(M.getContext()), /*isConstant=*/false,
+      GlobalValue::ExternalLinkage, /*Initializer=*/nullptr, Name,
+      /*InsertBefore=*/nullptr, GlobalValue::InitialExecTLSModel);
+  GV->setAlignment(Align(4));
+  return GV;
+}
+
+GlobalVariable *RuntimeDecls::pendingWord() { return tlsWord(abi::Pending); }
+GlobalVariable *RuntimeDecls::maskDepth() { return tlsWord(abi::MaskDepth); }
+
+FunctionCallee RuntimeDecls::pollSlow() {
+  LLVMContext &C = M.getContext();
+  FunctionCallee Slow =
+      M.getOrInsertFunction(abi::PollSlow, Type::getVoidTy(C));
+  if (auto *F = dyn_cast<Function>(Slow.getCallee())) {
+    // Almost never taken: keep it out of the hot layout, never inline it.
+    F->addFnAttr(Attribute::Cold);
+    F->addFnAttr(Attribute::NoInline);
+  }
+  return Slow;
+}
+
+void RuntimeDecls::referenceABIVersion() {
+  StringRef RefName = "__safepoint_abi_ref";
+  if (M.getGlobalVariable(RefName, /*AllowInternal=*/true))
+    return;
+  LLVMContext &C = M.getContext();
+  Type *I32 = Type::getInt32Ty(C);
+  Constant *Version = M.getOrInsertGlobal(abi::AbiVersion, I32);
+  auto *Ref = new GlobalVariable(M, Version->getType(), /*isConstant=*/true,
+                                 GlobalValue::InternalLinkage, Version,
+                                 RefName);
+  appendToUsed(M, {Ref});
+}
+
+PreservedAnalyses SafepointPass::run(Module &M, ModuleAnalysisManager &) {
+  if (M.getModuleFlag(abi::LoweredFlag))
+    return PreservedAnalyses::all();
+
+  // Markers from the frontend take precedence: with them, IR mode would only
+  // add redundant polls.
+  bool HasMarkers = M.getFunction(abi::PollMarker) ||
+                    M.getFunction(abi::MaskMarker);
+  bool IRMode = Opts.IRMode && !HasMarkers;
+  if (IRMode)
+    addIREntryMarkers(M);
+
+  RuntimeDecls RT(M);
+  unsigned Masked = lowerMasks(M, RT, IRMode);
+  unsigned Polls = lowerPollMarkers(M, RT);
+  if (Masked == 0 && Polls == 0)
+    return PreservedAnalyses::all();
+
+  RT.referenceABIVersion();
+  M.addModuleFlag(Module::Max, abi::LoweredFlag, 1);
+  return PreservedAnalyses::none();
+}
+
+void registerPasses(PassBuilder &PB, bool FrontendMarked) {
+  PB.registerPipelineParsingCallback(
+      [](StringRef Name, ModulePassManager &MPM,
+         ArrayRef<PassBuilder::PipelineElement>) {
+        if (Name == "safepoint") {
+          MPM.addPass(SafepointPass());
+          return true;
+        }
+        if (Name == "safepoint-ir") {
+          MPM.addPass(SafepointPass({/*IRMode=*/true}));
+          return true;
+        }
+        return false;
+      });
+  // Lower before inlining: masks must wrap the frontend's function bodies,
+  // and inlined polls then carry their unwind edges into every caller.
+  PB.registerPipelineStartEPCallback(
+      [FrontendMarked](ModulePassManager &MPM, OptimizationLevel) {
+        MPM.addPass(SafepointPass({/*IRMode=*/!FrontendMarked}));
+      });
+}
+
+} // namespace safepoint

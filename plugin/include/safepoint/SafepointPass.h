@@ -11,7 +11,10 @@
 #ifndef SAFEPOINT_SAFEPOINTPASS_H
 #define SAFEPOINT_SAFEPOINTPASS_H
 
+#include "llvm/ADT/StringRef.h"
 #include "llvm/IR/PassManager.h"
+
+#include <optional>
 
 namespace llvm {
 class PassBuilder;
@@ -19,13 +22,25 @@ class PassBuilder;
 
 namespace safepoint {
 
+/// How polls are placed. Naive exists to measure what Default saves.
+enum class Placement {
+  /// A poll at every marker: every loop back-edge and every function entry.
+  Naive,
+  /// Polls only where needed for the latency bound (docs/performance.md).
+  Default,
+};
+
 struct SafepointPassOptions {
+  Placement Where = Placement::Default;
   /// Pass-plugin mode (-fpass-plugin without the Clang plugin): the IR has no
   /// frontend markers, so add the polls and masks that are EH-correct from IR
   /// alone: a poll at the entry of every function that may already throw, and
   /// a mask around every nounwind function that makes may-throw calls.
   bool IRMode = false;
 };
+
+/// Parses "naive" or "default"; nullopt for anything else.
+std::optional<Placement> parsePlacement(llvm::StringRef Name);
 
 class SafepointPass : public llvm::PassInfoMixin<SafepointPass> {
 public:
@@ -38,10 +53,12 @@ private:
   SafepointPassOptions Opts;
 };
 
-/// Registers the pipeline names `safepoint` and `safepoint-ir` (for opt) and
-/// schedules the pass at the start of every default pipeline, -O0 included.
-/// \p FrontendMarked is true when the Clang plugin placed markers.
-void registerPasses(llvm::PassBuilder &PB, bool FrontendMarked);
+/// Registers the pipeline names `safepoint` and `safepoint-ir` (for opt;
+/// `safepoint<naive>` selects naive placement) and schedules the pass at the
+/// start of every default pipeline, -O0 included. \p FrontendMarked is true
+/// when the Clang plugin placed markers.
+void registerPasses(llvm::PassBuilder &PB, bool FrontendMarked,
+                    Placement P = Placement::Default);
 
 } // namespace safepoint
 

@@ -77,19 +77,26 @@ protected:
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI,
                                                  llvm::StringRef) override {
     CI.getCodeGenOpts().PassBuilderCallbacks.push_back(
-        [](llvm::PassBuilder &PB) {
-          registerPasses(PB, /*FrontendMarked=*/true);
+        [P = Where](llvm::PassBuilder &PB) {
+          registerPasses(PB, /*FrontendMarked=*/true, P);
         });
     return std::make_unique<SafepointConsumer>(CI);
   }
 
+  // -fplugin-arg-safepoint-placement=naive|default
   bool ParseArgs(const CompilerInstance &CI,
                  const std::vector<std::string> &Args) override {
-    for (const std::string &Arg : Args) {
-      DiagnosticsEngine &Diags = CI.getDiagnostics();
+    DiagnosticsEngine &Diags = CI.getDiagnostics();
+    for (llvm::StringRef Arg : Args) {
+      if (llvm::StringRef Value = Arg; Value.consume_front("placement="))
+        if (std::optional<safepoint::Placement> P = parsePlacement(Value)) {
+          Where = *P;
+          continue;
+        }
       unsigned ID = Diags.getCustomDiagID(
           DiagnosticsEngine::Error,
-          "safepoint: unknown plugin argument '%0' (the plugin takes none)");
+          "safepoint: unknown plugin argument '%0' (expected "
+          "placement=naive or placement=default)");
       Diags.Report(ID) << Arg;
       return false;
     }
@@ -98,6 +105,9 @@ protected:
 
   // Run before code generation, automatically when loaded with -fplugin.
   ActionType getActionType() override { return AddBeforeMainAction; }
+
+private:
+  safepoint::Placement Where = safepoint::Placement::Default;
 };
 
 } // namespace

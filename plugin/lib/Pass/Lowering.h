@@ -3,6 +3,7 @@
 #ifndef SAFEPOINT_LIB_PASS_LOWERING_H
 #define SAFEPOINT_LIB_PASS_LOWERING_H
 
+#include "safepoint/SafepointPass.h"
 #include "llvm/IR/Module.h"
 
 namespace safepoint {
@@ -24,9 +25,10 @@ private:
 };
 
 /// Replaces every call to the poll marker with the inline check and returns
-/// the number of polls placed. Entry markers of functions whose work is
-/// bounded without them are dropped (reported as missed remarks).
-unsigned lowerPollMarkers(llvm::Module &M, RuntimeDecls &RT);
+/// the number of polls placed. With Default placement, entry markers of
+/// functions whose work is bounded without them are dropped (reported as
+/// missed remarks).
+unsigned lowerPollMarkers(llvm::Module &M, RuntimeDecls &RT, Placement P);
 
 /// Masks interrupts for the dynamic extent of each function marked by the
 /// frontend (or, with \p IRMode, of each nounwind function) that makes a call

@@ -97,7 +97,7 @@ static void lowerOne(CallBase *CB, RuntimeDecls &RT) {
   CB->eraseFromParent();
 }
 
-unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT) {
+unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
   Function *Marker = M.getFunction(abi::PollMarker);
   if (!Marker)
     return 0;
@@ -115,7 +115,7 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT) {
       continue;
 
     OptimizationRemarkEmitter ORE(&F);
-    bool Bounded = hasBoundedWork(F, Marker);
+    bool Bounded = P == Placement::Default && hasBoundedWork(F, Marker);
     for (CallBase *CB : Sites) {
       unsigned Kind = siteKind(*CB);
       if (Bounded && Kind == SAFEPOINT_SITE_ENTRY) {

@@ -68,7 +68,7 @@ PreservedAnalyses SafepointPass::run(Module &M, ModuleAnalysisManager &) {
 
   RuntimeDecls RT(M);
   unsigned Masked = lowerMasks(M, RT, IRMode);
-  unsigned Polls = lowerPollMarkers(M, RT);
+  unsigned Polls = lowerPollMarkers(M, RT, Opts.Where);
   if (Masked == 0 && Polls == 0)
     return PreservedAnalyses::all();
 
@@ -77,25 +77,46 @@ PreservedAnalyses SafepointPass::run(Module &M, ModuleAnalysisManager &) {
   return PreservedAnalyses::none();
 }
 
-void registerPasses(PassBuilder &PB, bool FrontendMarked) {
+std::optional<Placement> parsePlacement(StringRef Name) {
+  if (Name == "naive")
+    return Placement::Naive;
+  if (Name == "default")
+    return Placement::Default;
+  return std::nullopt;
+}
+
+void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
   PB.registerPipelineParsingCallback(
       [](StringRef Name, ModulePassManager &MPM,
          ArrayRef<PassBuilder::PipelineElement>) {
-        if (Name == "safepoint") {
-          MPM.addPass(SafepointPass());
-          return true;
+        // safepoint, safepoint-ir, safepoint<naive>, safepoint-ir<naive>
+        SafepointPassOptions Opts;
+        if (PassBuilder::checkParametrizedPassName(Name, "safepoint")) {
+          Opts.IRMode = false;
+        } else if (PassBuilder::checkParametrizedPassName(Name,
+                                                          "safepoint-ir")) {
+          Opts.IRMode = true;
+        } else {
+          return false;
         }
-        if (Name == "safepoint-ir") {
-          MPM.addPass(SafepointPass({/*IRMode=*/true}));
-          return true;
+        if (size_t Open = Name.find('<'); Open != StringRef::npos) {
+          std::optional<Placement> Parsed =
+              parsePlacement(Name.slice(Open + 1, Name.size() - 1));
+          if (!Parsed)
+            return false;
+          Opts.Where = *Parsed;
         }
-        return false;
+        MPM.addPass(SafepointPass(Opts));
+        return true;
       });
   // Lower before inlining: masks must wrap the frontend's function bodies,
   // and inlined polls then carry their unwind edges into every caller.
   PB.registerPipelineStartEPCallback(
-      [FrontendMarked](ModulePassManager &MPM, OptimizationLevel) {
-        MPM.addPass(SafepointPass({/*IRMode=*/!FrontendMarked}));
+      [FrontendMarked, P](ModulePassManager &MPM, OptimizationLevel) {
+        SafepointPassOptions Opts;
+        Opts.Where = P;
+        Opts.IRMode = !FrontendMarked;
+        MPM.addPass(SafepointPass(Opts));
       });
 }
 

@@ -7,10 +7,19 @@
 
 void work();
 
-// PASS-DAG: remarks.cpp:[[@LINE+2]]:19: remark: poll at function entry in 'loops(int)' [-Rpass=safepoint]
-// PASS-DAG: remarks.cpp:[[@LINE+2]]:3: remark: poll at loop back-edge in 'loops(int)' [-Rpass=safepoint]
-void loops(int n) {
+// PASS-DAG: remarks.cpp:[[@LINE+3]]:26: remark: poll at function entry in 'loops(int, int)' [-Rpass=safepoint]
+// PASS-DAG: remarks.cpp:[[@LINE+3]]:3: remark: poll at loop back-edge, once per chunk of iterations (strip-mined) in 'loops(int, int)' [-Rpass=safepoint]
+// PASS-DAG: remarks.cpp:[[@LINE+4]]:3: remark: poll at loop back-edge in 'loops(int, int)' [-Rpass=safepoint]
+void loops(int n, int m) {
   for (int i = 0; i < n; ++i)
+    work();
+  while (m-- > 0)
+    work();
+}
+
+// MISSED-DAG: remarks.cpp:[[@LINE+2]]:3: remark: no poll in loop: it runs 16 iterations, bounded work
+void bounded() {
+  for (int i = 0; i < 16; ++i)
     work();
 }
 
@@ -30,7 +39,7 @@ void nothrow() noexcept { work(); }
 // PASS-DAG: remarks.cpp:[[@LINE+1]]:1: remark: interrupts masked while 'attributed()' runs: it may call code with polls
 [[safepoint::no_interrupts]] void attributed() { work(); }
 
-// MISSED-DAG: remarks.cpp:[[@LINE+1]]:17: remark: no poll at entry of 'leaf(int)': it calls no function and has no loop, so its work is bounded
+// MISSED-DAG: remarks.cpp:[[@LINE+1]]:17: remark: no poll at entry of 'leaf(int)': it calls no function and its loops are bounded, so its work is bounded
 int leaf(int x) { return x * 2; }
 
 // MISSED-DAG: remarks.cpp:[[@LINE+3]]:5: remark: no poll in loop inside a catch handler (cleanup code)

@@ -35,6 +35,8 @@ inline llvm::StringRef siteKindName(unsigned Kind) {
     return "loop back-edge";
   case SAFEPOINT_SITE_GOTO:
     return "backward goto";
+  case SAFEPOINT_SITE_CHUNK:
+    return "loop back-edge, once per chunk of iterations (strip-mined)";
   default:
     return "unknown site";
   }

@@ -39,6 +39,17 @@ struct SafepointPassOptions {
   bool IRMode = false;
 };
 
+/// With -Rpass-analysis=safepoint, reports the longest poll-free path of every
+/// function with polls (the work bound of docs/safety-model.md), in scalar IR
+/// instructions just before vectorization and unrolling, which only shorten
+/// it. Changes nothing.
+class PollDistancePass : public llvm::PassInfoMixin<PollDistancePass> {
+public:
+  llvm::PreservedAnalyses run(llvm::Function &F,
+                              llvm::FunctionAnalysisManager &FAM);
+  static bool isRequired() { return true; }
+};
+
 /// Parses "naive" or "default"; nullopt for anything else.
 std::optional<Placement> parsePlacement(llvm::StringRef Name);
 

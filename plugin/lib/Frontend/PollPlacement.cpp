@@ -160,6 +160,8 @@ void PollPlacer::walk(Stmt *S, bool InHandler) {
     walk(Catch->getHandlerBlock(), /*InHandler=*/true);
     return;
   }
+  if (auto *Attributed = dyn_cast<AttributedStmt>(S))
+    HintedLoops.insert(Attributed->getSubStmt());
   if (auto *If = dyn_cast<IfStmt>(S); If && If->isConsteval()) {
     // Only the branch that runs outside constant evaluation.
     walk(If->isNegatedConsteval() ? If->getThen() : If->getElse(), InHandler);
@@ -206,6 +208,18 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
                       "interrupts are deferred until the handler ends");
     return;
   }
+  if (std::optional<uint64_t> Trips = constantTripCount(Loop)) {
+    uint64_t Work = *Trips * nestedWork(Body);
+    if (Work <= BoundedLoopWork) {
+      BoundedLoops[Loop] = Work;
+      remarkMissed(Loc, ("no poll in loop: it runs " + llvm::Twine(*Trips) +
+                         " iterations, bounded work")
+                            .str());
+      return;
+    }
+  }
+  if (auto *For = dyn_cast<ForStmt>(Loop); For && stripMine(For))
+    return;
   // The body's start is on every path around the loop (continue included),
   // and only the scopes enclosing the loop are live there.
   Stmt *NewBody = prepend(Body, markerCall(SAFEPOINT_SITE_LOOP, Loc));
@@ -217,6 +231,281 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
     Do->setBody(NewBody);
   else
     cast<CXXForRangeStmt>(Loop)->setBody(NewBody);
+}
+
+/// 1 plus the work of the bounded loops directly nested in \p S (polled
+/// loops reset the distance, so they count as 1).
+uint64_t PollPlacer::nestedWork(Stmt *S) {
+  uint64_t Work = 1;
+  for (Stmt *Child : S->children()) {
+    if (!Child || isa<LambdaExpr, BlockExpr>(Child))
+      continue;
+    if (isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(Child)) {
+      auto It = BoundedLoops.find(Child);
+      Work += It == BoundedLoops.end() ? 1 : It->second;
+      continue;
+    }
+    Work += nestedWork(Child) - 1;
+  }
+  return Work;
+}
+
+/// True if \p S only reads \p V: every reference to it is converted to an
+/// rvalue at once. (Writes, increments, address-taking and binding to a
+/// reference all use the lvalue otherwise.)
+static bool onlyReads(const Stmt *S, const VarDecl *V, const Stmt *Parent) {
+  if (const auto *Ref = dyn_cast<DeclRefExpr>(S); Ref && Ref->getDecl() == V) {
+    const auto *Cast = dyn_cast_or_null<ImplicitCastExpr>(Parent);
+    return Cast && Cast->getCastKind() == CK_LValueToRValue;
+  }
+  for (const Stmt *Child : S->children())
+    if (Child && !onlyReads(Child, V, S))
+      return false;
+  return true;
+}
+
+static std::optional<llvm::APSInt> constantOf(const Expr *E,
+                                              const ASTContext &Ctx) {
+  Expr::EvalResult R;
+  if (E->isValueDependent() || !E->EvaluateAsInt(R, Ctx))
+    return std::nullopt;
+  return R.Val.getInt();
+}
+
+/// The number of iterations of a counted `for` loop with constant bounds
+/// (`for (int i = A; i < B; i += S)` with i only read in the body), or of a
+/// range-for over an array of constant size.
+std::optional<uint64_t> PollPlacer::constantTripCount(Stmt *Loop) {
+  if (auto *Range = dyn_cast<CXXForRangeStmt>(Loop)) {
+    QualType T = Range->getRangeInit()->getType().getNonReferenceType();
+    if (const auto *A = Ctx.getAsConstantArrayType(T))
+      return A->getSize().getZExtValue();
+    return std::nullopt;
+  }
+  auto *For = dyn_cast<ForStmt>(Loop);
+  if (!For || !For->getCond() || !For->getInc())
+    return std::nullopt;
+  const auto *Init = dyn_cast_or_null<DeclStmt>(For->getInit());
+  if (!Init || !Init->isSingleDecl())
+    return std::nullopt;
+  const auto *V = dyn_cast<VarDecl>(Init->getSingleDecl());
+  if (!V || !V->getType()->isIntegerType() ||
+      V->getType()->isBooleanType() || V->getType()->isEnumeralType() ||
+      !V->getInit() ||
+      V->getType().isVolatileQualified())
+    return std::nullopt;
+  std::optional<llvm::APSInt> Start = constantOf(V->getInit(), Ctx);
+
+  // Condition: V <, <=, >, >=, != Constant.
+  const auto *Cond = dyn_cast<BinaryOperator>(For->getCond()->IgnoreParenImpCasts());
+  if (!Start || !Cond || !Cond->isComparisonOp() ||
+      Cond->getOpcode() == BO_EQ || Cond->getOpcode() == BO_Cmp)
+    return std::nullopt;
+  const auto *CondVar = dyn_cast<DeclRefExpr>(Cond->getLHS()->IgnoreParenImpCasts());
+  std::optional<llvm::APSInt> End = constantOf(Cond->getRHS(), Ctx);
+  if (!CondVar || CondVar->getDecl() != V || !End)
+    return std::nullopt;
+
+  // Increment: ++V, V++, --V, V--, V += C, V -= C.
+  int64_t Step = 0;
+  const Expr *Inc = For->getInc()->IgnoreParenImpCasts();
+  const Expr *IncVar = nullptr;
+  if (const auto *U = dyn_cast<UnaryOperator>(Inc); U && U->isIncrementDecrementOp()) {
+    Step = U->isIncrementOp() ? 1 : -1;
+    IncVar = U->getSubExpr();
+  } else if (const auto *B = dyn_cast<CompoundAssignOperator>(Inc);
+             B && (B->getOpcode() == BO_AddAssign || B->getOpcode() == BO_SubAssign)) {
+    std::optional<llvm::APSInt> C = constantOf(B->getRHS(), Ctx);
+    if (!C || !C->isSignedIntN(32))
+      return std::nullopt;
+    Step = C->getExtValue() * (B->getOpcode() == BO_AddAssign ? 1 : -1);
+    IncVar = B->getLHS();
+  }
+  const auto *IncRef = dyn_cast_or_null<DeclRefExpr>(IncVar ? IncVar->IgnoreParenImpCasts() : nullptr);
+  if (Step == 0 || !IncRef || IncRef->getDecl() != V ||
+      !onlyReads(For->getBody(), V, For) || !onlyReads(Cond, V, nullptr))
+    return std::nullopt;
+
+  // Iterations, computed in 128 bits; anything but a plain count is refused.
+  __int128 S = Start->getExtValue(), E = End->getExtValue();
+  if (Start->isUnsigned() ? Start->getActiveBits() > 63 : false)
+    return std::nullopt;
+  if (End->isUnsigned() && End->getActiveBits() > 63)
+    return std::nullopt;
+  __int128 Span;
+  switch (Cond->getOpcode()) {
+  case BO_LT: Span = Step > 0 ? E - S : -1; break;
+  case BO_LE: Span = Step > 0 ? E - S + 1 : -1; break;
+  case BO_GT: Span = Step < 0 ? S - E : -1; break;
+  case BO_GE: Span = Step < 0 ? S - E + 1 : -1; break;
+  case BO_NE:
+    // Only exact steps: otherwise the loop may wrap around forever.
+    Span = (E - S) % Step == 0 && (E - S) / Step >= 0 ? (E - S) / Step * (Step < 0 ? -Step : Step) : -1;
+    break;
+  default: return std::nullopt;
+  }
+  if (Span < 0)
+    return std::nullopt;
+  __int128 AbsStep = Step < 0 ? -Step : Step;
+  // Every value the counter takes, up to one step past the bound, must fit
+  // its type: otherwise it wraps and the loop may never end.
+  unsigned Width = Ctx.getIntWidth(V->getType());
+  bool Signed = V->getType()->isSignedIntegerType();
+  if (Width > 64)
+    return std::nullopt;
+  __int128 Max = Signed ? ((__int128)1 << (Width - 1)) - 1
+                        : ((__int128)1 << Width) - 1;
+  __int128 Min = Signed ? -((__int128)1 << (Width - 1)) : 0;
+  if (S < Min || S > Max || E - AbsStep < Min || E + AbsStep > Max)
+    return std::nullopt;
+  __int128 Trips = (Span + AbsStep - 1) / AbsStep;
+  if (Trips > (__int128)UINT32_MAX)
+    return std::nullopt;
+  return static_cast<uint64_t>(Trips);
+}
+
+/// True if \p S has a `break` that would leave the enclosing loop, or any
+/// label (a jump into the body).
+static bool breaksOrHasLabel(const Stmt *S, bool InNestedBreakable) {
+  if (isa<LabelStmt>(S))
+    return true;
+  if (isa<BreakStmt>(S))
+    return !InNestedBreakable;
+  if (isa<LambdaExpr, BlockExpr>(S))
+    return false;
+  bool Nested = InNestedBreakable ||
+                isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt, SwitchStmt>(S);
+  for (const Stmt *Child : S->children())
+    if (Child && breaksOrHasLabel(Child, Nested))
+      return true;
+  return false;
+}
+
+static DeclRefExpr *refTo(ASTContext &Ctx, VarDecl *V, SourceLocation Loc) {
+  return DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(),
+                             V, false, Loc, V->getType().getNonReferenceType(),
+                             VK_LValue);
+}
+
+static Expr *rvalue(ASTContext &Ctx, VarDecl *V, QualType T,
+                    SourceLocation Loc) {
+  return ImplicitCastExpr::Create(Ctx, T, CK_LValueToRValue,
+                                  refTo(Ctx, V, Loc), nullptr, VK_PRValue,
+                                  FPOptionsOverride());
+}
+
+static Expr *binary(ASTContext &Ctx, Expr *L, Expr *R, BinaryOperatorKind Op,
+                    QualType T, SourceLocation Loc) {
+  return BinaryOperator::Create(Ctx, L, R, Op, T, VK_PRValue, OK_Ordinary, Loc,
+                                FPOptionsOverride());
+}
+
+/// Rewrites `for (T i = A; i < n; ++i) Body` (i and n of the same integer
+/// type, n a local or parameter that is never written, i only read in Body,
+/// no break out of Body) into
+///
+///   for (T i = A; i < n;) {
+///     poll();
+///     UT __chunk = min((UT)n - (UT)i, Chunk);
+///     for (UT __k = 0; __k < __chunk; ++__k, ++i) Body
+///   }
+///
+/// which polls once per chunk and leaves the inner loop without a poll.
+bool PollPlacer::stripMine(ForStmt *For) {
+  if (HintedLoops.contains(For) || !For->getCond() || !For->getInc() ||
+      For->getConditionVariable())
+    return false;
+  auto *Init = dyn_cast_or_null<DeclStmt>(For->getInit());
+  if (!Init || !Init->isSingleDecl())
+    return false;
+  auto *I = dyn_cast<VarDecl>(Init->getSingleDecl());
+  if (!I || I->getType().isVolatileQualified())
+    return false;
+  QualType T = I->getType().getCanonicalType().getUnqualifiedType();
+  if (!T->isIntegerType() || T->isBooleanType() || T->isEnumeralType() ||
+      Ctx.isPromotableIntegerType(T) || T->isCharType() ||
+      Ctx.getIntWidth(T) > 64)
+    return false;
+
+  auto *Cond = dyn_cast<BinaryOperator>(For->getCond()->IgnoreParens());
+  if (!Cond || Cond->getOpcode() != BO_LT)
+    return false;
+  auto *LHS = dyn_cast<DeclRefExpr>(Cond->getLHS()->IgnoreParenImpCasts());
+  auto *RHS = dyn_cast<DeclRefExpr>(Cond->getRHS()->IgnoreParenImpCasts());
+  auto *N = RHS ? dyn_cast<VarDecl>(RHS->getDecl()) : nullptr;
+  if (!LHS || LHS->getDecl() != I || !N || N == I ||
+      N->getType().isVolatileQualified() || N->getType()->isReferenceType() ||
+      N->getDeclContext() != Current ||
+      N->getType().getCanonicalType().getUnqualifiedType() != T)
+    return false;
+
+  const auto *Inc = dyn_cast<UnaryOperator>(For->getInc()->IgnoreParens());
+  const auto *IncRef =
+      Inc && Inc->isIncrementOp()
+          ? dyn_cast<DeclRefExpr>(Inc->getSubExpr()->IgnoreParens())
+          : nullptr;
+  if (!IncRef || IncRef->getDecl() != I)
+    return false;
+
+  // n is never written nor aliased in the whole function, i only read in the
+  // body, and the body cannot leave the inner loop for the outer one.
+  if (!onlyReads(Current->getBody(), N, nullptr) ||
+      !onlyReads(For->getBody(), I, For) ||
+      breaksOrHasLabel(For->getBody(), /*InNestedBreakable=*/false))
+    return false;
+
+  SourceLocation Loc = For->getBeginLoc();
+  QualType UT = Ctx.getCorrespondingUnsignedType(T);
+  auto ToUnsigned = [&](Expr *E) -> Expr * {
+    return ImplicitCastExpr::Create(Ctx, UT, CK_IntegralCast, E, nullptr,
+                                    VK_PRValue, FPOptionsOverride());
+  };
+  auto Literal = [&](QualType Ty) -> Expr * {
+    return IntegerLiteral::Create(
+        Ctx, llvm::APInt(Ctx.getIntWidth(Ty), StripMineChunk), Ty, Loc);
+  };
+  // __count = min((UT)n - (UT)i, Chunk): the unsigned difference is exact
+  // because i < n, and counting a separate unsigned __k up to it lets SCEV
+  // bound the inner loop by Chunk.
+  auto Remaining = [&] {
+    return binary(Ctx, ToUnsigned(rvalue(Ctx, N, T, Loc)),
+                  ToUnsigned(rvalue(Ctx, I, T, Loc)), BO_Sub, UT, Loc);
+  };
+  Expr *Long = binary(Ctx, Remaining(), Literal(UT), BO_GT, Ctx.BoolTy, Loc);
+  Expr *CountInit = new (Ctx) ConditionalOperator(
+      Long, Loc, Literal(UT), Loc, Remaining(), UT, VK_PRValue, OK_Ordinary);
+  auto Local = [&](llvm::StringRef Name, Expr *Init) {
+    auto *V = VarDecl::Create(Ctx, Current, Loc, Loc, &Ctx.Idents.get(Name),
+                              UT, Ctx.getTrivialTypeSourceInfo(UT, Loc),
+                              SC_None);
+    V->setInit(Init);
+    V->setImplicit();
+    return V;
+  };
+  VarDecl *Count = Local("__safepoint_chunk", CountInit);
+  VarDecl *K = Local("__safepoint_k", IntegerLiteral::Create(
+                                          Ctx, llvm::APInt(Ctx.getIntWidth(UT), 0),
+                                          UT, Loc));
+  auto *CountDecl = new (Ctx) DeclStmt(DeclGroupRef(Count), Loc, Loc);
+  auto *KDecl = new (Ctx) DeclStmt(DeclGroupRef(K), Loc, Loc);
+
+  // for (UT __k = 0; __k < __count; ++__k, <original increment>) Body
+  Expr *InnerCond = binary(Ctx, rvalue(Ctx, K, UT, Loc),
+                           rvalue(Ctx, Count, UT, Loc), BO_LT, Ctx.BoolTy, Loc);
+  Expr *IncK = UnaryOperator::Create(Ctx, refTo(Ctx, K, Loc), UO_PreInc, UT,
+                                     VK_LValue, OK_Ordinary, Loc, false,
+                                     FPOptionsOverride());
+  Expr *InnerInc = binary(Ctx, IncK, For->getInc(), BO_Comma,
+                          For->getInc()->getType(), Loc);
+  cast<BinaryOperator>(InnerInc)->setValueKind(For->getInc()->getValueKind());
+  auto *Inner = new (Ctx)
+      ForStmt(Ctx, KDecl, InnerCond, nullptr, InnerInc, For->getBody(),
+              For->getForLoc(), For->getLParenLoc(), For->getRParenLoc());
+  For->setInc(nullptr);
+  For->setBody(CompoundStmt::Create(
+      Ctx, {markerCall(SAFEPOINT_SITE_CHUNK, Loc), CountDecl, Inner},
+      FPOptionsOverride(), Loc, Loc));
+  return true;
 }
 
 Stmt *PollPlacer::prepend(Stmt *Body, Stmt *First) {

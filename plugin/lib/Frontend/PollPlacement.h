@@ -14,16 +14,28 @@
 #define SAFEPOINT_LIB_FRONTEND_POLLPLACEMENT_H
 
 #include "clang/AST/ASTContext.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace clang {
 class CompilerInstance;
 class Sema;
+class ForStmt;
 class Stmt;
 } // namespace clang
 
 namespace safepoint {
+
+/// A loop whose iterations, times those of the bounded loops nested in it,
+/// stay within this budget needs no poll of its own: its work between two
+/// polls is bounded. Part of the latency bound in docs/safety-model.md.
+inline constexpr uint64_t BoundedLoopWork = 4096;
+
+/// Counted loops with an unknown trip count are strip-mined: the poll runs
+/// once per chunk of this many iterations, and the inner loop over a chunk
+/// has no poll, so it can still be vectorized and unrolled.
+inline constexpr unsigned StripMineChunk = 1024;
 
 class PollPlacer {
 public:
@@ -42,6 +54,9 @@ private:
   void placePolls(clang::FunctionDecl *FD);
   void walk(clang::Stmt *S, bool InHandler);
   void pollLoopBody(clang::Stmt *Loop, clang::Stmt *Body, bool InHandler);
+  std::optional<uint64_t> constantTripCount(clang::Stmt *Loop);
+  bool stripMine(clang::ForStmt *For);
+  uint64_t nestedWork(clang::Stmt *S);
 
   clang::Stmt *prepend(clang::Stmt *Body, clang::Stmt *First);
   clang::Stmt *markerCall(unsigned Kind, clang::SourceLocation Loc);
@@ -59,6 +74,11 @@ private:
   clang::FunctionDecl *Current = nullptr;
   llvm::DenseSet<const clang::FunctionDecl *> Done;
   llvm::DenseSet<const clang::Stmt *> Visited;
+  /// Loops left without a poll because their work is bounded: iterations,
+  /// times the work of bounded loops nested in them.
+  llvm::DenseMap<const clang::Stmt *, uint64_t> BoundedLoops;
+  /// Loops under `#pragma clang loop` or similar: keep their shape.
+  llvm::DenseSet<const clang::Stmt *> HintedLoops;
   clang::FunctionDecl *PollMarker = nullptr;
   clang::FunctionDecl *MaskMarker = nullptr;
 };

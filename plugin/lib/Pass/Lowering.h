@@ -5,6 +5,7 @@
 
 #include "safepoint/SafepointPass.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/PassManager.h"
 
 namespace safepoint {
 
@@ -34,6 +35,9 @@ unsigned lowerPollMarkers(llvm::Module &M, RuntimeDecls &RT, Placement P);
 /// frontend (or, with \p IRMode, of each nounwind function) that makes a call
 /// able to reach a poll. Removes the mask markers. Returns functions masked.
 unsigned lowerMasks(llvm::Module &M, RuntimeDecls &RT, bool IRMode);
+
+/// Emits the PollDistance analysis remark for \p F (see PollDistancePass).
+void reportPollDistance(llvm::Function &F, llvm::FunctionAnalysisManager &FAM);
 
 /// Pass-plugin mode: adds an entry poll marker to every function that may
 /// already throw. Returns the number of markers added.

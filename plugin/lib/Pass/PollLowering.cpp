@@ -123,7 +123,7 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
           return OptimizationRemarkMissed(abi::RemarkName.data(), "EntryPollOmitted",
                                           CB)
                  << "no poll at entry of '" << ore::NV("Function", llvm::demangle(F.getName()))
-                 << "': it calls no function and has no loop, so its work is "
+                 << "': it calls no function and its loops are bounded, so its work is "
                     "bounded";
         });
         // An invoke of the marker cannot unwind once removed: branch on.

@@ -77,6 +77,12 @@ PreservedAnalyses SafepointPass::run(Module &M, ModuleAnalysisManager &) {
   return PreservedAnalyses::none();
 }
 
+PreservedAnalyses PollDistancePass::run(Function &F,
+                                       FunctionAnalysisManager &FAM) {
+  reportPollDistance(F, FAM);
+  return PreservedAnalyses::all();
+}
+
 std::optional<Placement> parsePlacement(StringRef Name) {
   if (Name == "naive")
     return Placement::Naive;
@@ -89,6 +95,10 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
   PB.registerPipelineParsingCallback(
       [](StringRef Name, ModulePassManager &MPM,
          ArrayRef<PassBuilder::PipelineElement>) {
+        if (Name == "safepoint-distance") {
+          MPM.addPass(createModuleToFunctionPassAdaptor(PollDistancePass()));
+          return true;
+        }
         // safepoint, safepoint-ir, safepoint<naive>, safepoint-ir<naive>
         SafepointPassOptions Opts;
         if (PassBuilder::checkParametrizedPassName(Name, "safepoint")) {
@@ -117,6 +127,10 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
         Opts.Where = P;
         Opts.IRMode = !FrontendMarked;
         MPM.addPass(SafepointPass(Opts));
+      });
+  PB.registerVectorizerStartEPCallback(
+      [](FunctionPassManager &FPM, OptimizationLevel) {
+        FPM.addPass(PollDistancePass());
       });
 }
 

@@ -18,7 +18,8 @@ enum safepoint_site_kind {
   SAFEPOINT_SITE_ENTRY = 0, /* function entry (covers recursion, call chains) */
   SAFEPOINT_SITE_LOOP = 1,  /* loop back-edge: for, while, do, range-for */
   SAFEPOINT_SITE_GOTO = 2,  /* backward or computed goto */
-  SAFEPOINT_SITE_KIND_COUNT = 3
+  SAFEPOINT_SITE_CHUNK = 3, /* strip-mined loop: once per chunk of iterations */
+  SAFEPOINT_SITE_KIND_COUNT = 4
 };
 
 #ifdef __cplusplus

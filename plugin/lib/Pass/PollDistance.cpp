@@ -1,0 +1,151 @@
+//===- PollDistance.cpp - Report the longest poll-free path ---------------===//
+//
+// With -Rpass-analysis=safepoint, reports for every function with polls the
+// largest static amount of work (in scalar IR instructions, just before the
+// vectorizer and unroller, which only shorten it) between two polls: the longest path from the entry or a poll to a poll or
+// an exit that crosses no poll. A loop without a poll counts its body times
+// its maximum trip count; with no known bound the path is "unbounded".
+// Calls count as one instruction: a callee polls on its own or has bounded
+// work (docs/safety-model.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+#include "safepoint/RuntimeABI.h"
+
+#include "llvm/ADT/PostOrderIterator.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/DiagnosticInfo.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/LLVMContext.h"
+
+using namespace llvm;
+
+namespace safepoint {
+
+static bool isPollLoad(const Instruction &I, const GlobalVariable *Pending) {
+  const auto *LI = dyn_cast<LoadInst>(&I);
+  if (!LI)
+    return false;
+  const Value *Ptr = LI->getPointerOperand()->stripPointerCasts();
+  if (const auto *II = dyn_cast<IntrinsicInst>(Ptr))
+    if (II->getIntrinsicID() == Intrinsic::threadlocal_address)
+      Ptr = II->getArgOperand(0);
+  return Ptr == Pending;
+}
+
+static uint64_t blockCost(const BasicBlock &BB) {
+  uint64_t N = 0;
+  for (const Instruction &I : BB)
+    if (!isa<PHINode>(I) && !I.isDebugOrPseudoInst())
+      ++N;
+  return N;
+}
+
+namespace {
+constexpr uint64_t Unbounded = ~uint64_t(0);
+uint64_t saturatingAdd(uint64_t A, uint64_t B) {
+  return A > Unbounded - B ? Unbounded : A + B;
+}
+uint64_t saturatingMul(uint64_t A, uint64_t B) {
+  return B != 0 && A > Unbounded / B ? Unbounded : A * B;
+}
+} // namespace
+
+/// Work of one iteration-bounded loop without a poll, or Unbounded.
+static uint64_t loopCost(const Loop &L, const LoopInfo &LI,
+                         ScalarEvolution &SE) {
+  uint64_t Trips = SE.getSmallConstantMaxTripCount(&L);
+  if (Trips == 0) {
+    // A symbolic bound whose range is small, e.g. umin(n - i, Chunk) of a
+    // strip-mined loop.
+    const SCEV *Taken = SE.getSymbolicMaxBackedgeTakenCount(&L);
+    if (isa<SCEVCouldNotCompute>(Taken))
+      return Unbounded;
+    APInt Max = SE.getUnsignedRangeMax(Taken);
+    if (Max.getActiveBits() > 32)
+      return Unbounded;
+    Trips = Max.getZExtValue() + 1;
+  }
+  uint64_t Body = 0;
+  for (const BasicBlock *BB : L.blocks())
+    if (LI.getLoopFor(BB) == &L)
+      Body = saturatingAdd(Body, blockCost(*BB));
+  for (const Loop *Sub : L.getSubLoops())
+    Body = saturatingAdd(Body, loopCost(*Sub, LI, SE));
+  return saturatingMul(Body, Trips);
+}
+
+/// The longest poll-free path of \p F, or Unbounded.
+static uint64_t longestPollFreePath(Function &F, const GlobalVariable *Pending,
+                                    LoopInfo &LI, ScalarEvolution &SE) {
+  DenseMap<const BasicBlock *, bool> Polls;
+  for (BasicBlock &BB : F)
+    for (Instruction &I : BB)
+      if (isPollLoad(I, Pending))
+        Polls[&BB] = true;
+
+  // Loops without a poll collapse into their header; polled loops are
+  // crossed only through their poll, so their back-edges are ignored.
+  DenseMap<const BasicBlock *, uint64_t> Cost;
+  DenseSet<const BasicBlock *> Collapsed;
+  for (BasicBlock &BB : F)
+    Cost[&BB] = blockCost(BB);
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    if (Collapsed.contains(L->getHeader()) ||
+        llvm::any_of(L->blocks(), [&](BasicBlock *BB) { return Polls.lookup(BB); }))
+      continue;
+    uint64_t C = loopCost(*L, LI, SE);
+    for (BasicBlock *BB : L->blocks()) {
+      Collapsed.insert(BB);
+      Cost[BB] = 0;
+    }
+    Cost[L->getHeader()] = C;
+  }
+
+  DenseMap<const BasicBlock *, uint64_t> Dist; // work since the last poll
+  uint64_t Longest = 0;
+  ReversePostOrderTraversal<Function *> RPOT(&F);
+  for (BasicBlock *BB : RPOT) {
+    uint64_t In = 0;
+    for (BasicBlock *Pred : predecessors(BB)) {
+      auto It = Dist.find(Pred); // unvisited: a back-edge
+      if (It != Dist.end())
+        In = std::max(In, Polls.lookup(Pred) ? 0 : It->second);
+    }
+    // A poll block ends the path at its poll and starts a new one after it.
+    uint64_t Here = saturatingAdd(In, Cost[BB]);
+    Dist[BB] = Here;
+    Longest = std::max(Longest, Here);
+  }
+  return Longest;
+}
+
+void reportPollDistance(Function &F, FunctionAnalysisManager &FAM) {
+  const DiagnosticHandler *DH = F.getContext().getDiagHandlerPtr();
+  const GlobalVariable *Pending = F.getParent()->getGlobalVariable(abi::Pending);
+  if (!Pending || !DH || !DH->isAnalysisRemarkEnabled(abi::RemarkName) ||
+      llvm::none_of(instructions(F),
+                    [&](Instruction &I) { return isPollLoad(I, Pending); }))
+    return;
+  uint64_t N = longestPollFreePath(F, Pending, FAM.getResult<LoopAnalysis>(F),
+                                   FAM.getResult<ScalarEvolutionAnalysis>(F));
+  OptimizationRemarkEmitter ORE(&F);
+  ORE.emit([&] {
+    OptimizationRemarkAnalysis R(abi::RemarkName.data(), "PollDistance", &F);
+    R << "poll-free path in '" << ore::NV("Function", demangle(F.getName()))
+      << "': ";
+    if (N == Unbounded)
+      R << "unbounded (a loop without a poll has no known trip count)";
+    else
+      R << "at most " << ore::NV("Instructions", N) << " instructions";
+    return R;
+  });
+}
+
+} // namespace safepoint

@@ -138,7 +138,21 @@ void PollPlacer::instrumentFunction(FunctionDecl *FD) {
     return;
   }
 
+  // Masks above are always safe; polls are not where try/catch cleanups
+  // were compiled out (see setNoExceptionsTU).
+  if (NoExceptionsTU &&
+      Ctx.getSourceManager().isInSystemHeader(FD->getLocation()))
+    return;
+
   walk(FD->getBody(), /*InHandler=*/false);
+  // Library code in system headers assumes its internal helpers do not throw
+  // (libstdc++'s string, say, frees a buffer, then calls a setter): a poll at
+  // such a helper's entry could leave the object half-updated. Loops there
+  // still poll, and user callbacks poll as usual.
+  if (Ctx.getSourceManager().isInSystemHeader(FD->getLocation())) {
+    remarkMissed(FD->getLocation(), "no entry poll in library code");
+    return;
+  }
   FD->setBody(prepend(FD->getBody(), markerCall(SAFEPOINT_SITE_ENTRY, Loc)));
 }
 
@@ -208,7 +222,9 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
                       "interrupts are deferred until the handler ends");
     return;
   }
-  if (std::optional<uint64_t> Trips = constantTripCount(Loop)) {
+  if (Where == Placement::Naive) {
+    // Nothing skipped, nothing strip-mined: the baseline of measurements.
+  } else if (std::optional<uint64_t> Trips = constantTripCount(Loop)) {
     uint64_t Work = *Trips * nestedWork(Body);
     if (Work <= BoundedLoopWork) {
       BoundedLoops[Loop] = Work;
@@ -218,7 +234,8 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
       return;
     }
   }
-  if (auto *For = dyn_cast<ForStmt>(Loop); For && stripMine(For))
+  if (auto *For = dyn_cast<ForStmt>(Loop);
+      For && Where != Placement::Naive && stripMine(For))
     return;
   // The body's start is on every path around the loop (continue included),
   // and only the scopes enclosing the loop are live there.
@@ -276,6 +293,14 @@ static std::optional<llvm::APSInt> constantOf(const Expr *E,
 /// (`for (int i = A; i < B; i += S)` with i only read in the body), or of a
 /// range-for over an array of constant size.
 std::optional<uint64_t> PollPlacer::constantTripCount(Stmt *Loop) {
+  // `do { ... } while (0)`, as in every statement-like macro.
+  if (auto *Do = dyn_cast<DoStmt>(Loop)) {
+    bool Cond;
+    if (!Do->getCond()->isValueDependent() &&
+        Do->getCond()->EvaluateAsBooleanCondition(Cond, Ctx) && !Cond)
+      return 1;
+    return std::nullopt;
+  }
   if (auto *Range = dyn_cast<CXXForRangeStmt>(Loop)) {
     QualType T = Range->getRangeInit()->getType().getNonReferenceType();
     if (const auto *A = Ctx.getAsConstantArrayType(T))

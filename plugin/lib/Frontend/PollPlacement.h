@@ -14,6 +14,7 @@
 #define SAFEPOINT_LIB_FRONTEND_POLLPLACEMENT_H
 
 #include "clang/AST/ASTContext.h"
+#include "safepoint/SafepointPass.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringRef.h"
@@ -46,6 +47,15 @@ public:
   void instrumentDecl(clang::Decl *D);
   void instrumentFunction(clang::FunctionDecl *FD);
 
+  /// Naive placement: a poll in every loop (no bounded-loop skipping, no
+  /// strip-mining).
+  void setPlacement(Placement P) { Where = P; }
+
+  /// The TU is compiled with -fno-exceptions (exception codegen switched on
+  /// by the plugin): functions from system headers get no polls, as their
+  /// try/catch cleanups (libstdc++'s __try/__catch) are compiled out.
+  void setNoExceptionsTU(bool V) { NoExceptionsTU = V; }
+
 private:
   enum class Mask { None, Destructor, Noexcept, Attribute };
 
@@ -69,6 +79,8 @@ private:
   clang::CompilerInstance &CI;
   clang::ASTContext &Ctx;
   bool RemarkMissed;
+  Placement Where = Placement::Default;
+  bool NoExceptionsTU = false;
   /// The function being instrumented and whether it is constexpr (its
   /// markers are wrapped in `if !consteval`).
   clang::FunctionDecl *Current = nullptr;

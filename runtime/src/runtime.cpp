@@ -24,14 +24,20 @@
 
 #include "safepoint/abi.h"
 #include "safepoint/safepoint.hpp"
+#include "safepoint/wait.hpp"
+#include "wait_internal.h"
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <cxxabi.h>
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <pthread.h>
+#include <signal.h>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -99,6 +105,10 @@ struct thread_record {
   std::atomic<uint32_t *> pending_word{nullptr};
   std::atomic<uint32_t> state{0}; // dead_bit | active sender count
   std::atomic<std::thread::id> id{};
+  // Interruptible waits (wait_internal.h): bumped by every interrupt().
+  std::atomic<uint32_t> park{0};
+  std::atomic<waker_node *> waker{nullptr};
+  pthread_t native{}; // set by bind(), for signal wake-up
 
   // Owner-only, oldest first.
   interrupt_node *fifo_head = nullptr;
@@ -126,6 +136,7 @@ using safepoint::detail::destroy_list;
 using safepoint::detail::handle_access;
 using safepoint::detail::interrupt_node;
 using safepoint::detail::thread_record;
+using safepoint::detail::waker_node;
 
 constexpr auto seq_cst = std::memory_order_seq_cst;
 
@@ -147,6 +158,11 @@ enum class registration : unsigned char {
 __thread registration t_registration;
 __thread thread_record *t_record;
 __thread unsigned t_explicit_mask; // no_interrupts depth
+__thread uint64_t t_delivered;     // interrupts thrown by this thread
+
+// Signal sent by interrupt() to wake uninstrumented blocking system calls
+// (enable_signal_wakeup); 0 while disabled.
+std::atomic<int> g_wake_signal{0};
 
 /// Runs the exit protocol when the thread exits (destroyed with the thread's
 /// other thread_local objects) and owns the thread's reference to its record.
@@ -180,6 +196,7 @@ void drop_queued(thread_record &r) noexcept {
 void bind(std::shared_ptr<thread_record> rec) {
   exit_guard &g = guard();
   rec->id.store(std::this_thread::get_id(), std::memory_order_relaxed);
+  rec->native = pthread_self();
   t_record = rec.get();
   g.record = std::move(rec);
   t_registration = registration::bound;
@@ -267,6 +284,7 @@ extern "C" void __safepoint_poll_slow() {
   }
   std::exception_ptr e = std::move(n->exception);
   delete n;
+  ++t_delivered;
   std::rethrow_exception(std::move(e));
 }
 
@@ -336,8 +354,18 @@ bool interrupt(const handle &target, std::exception_ptr e) {
   while (!r.inbox.compare_exchange_weak(n->next, n, seq_cst,
                                         std::memory_order_relaxed)) {
   }
-  if (uint32_t *word = r.pending_word.load(seq_cst))
+  uint32_t *word = r.pending_word.load(seq_cst);
+  if (word)
     std::atomic_ref<uint32_t>(*word).store(1, seq_cst);
+  // Wake the target if it is in an interruptible wait (wait_internal.h).
+  r.park.fetch_add(1, seq_cst);
+  if (r.waker.load(seq_cst) != nullptr)
+    if (waker_node *w = r.waker.exchange(nullptr, seq_cst)) {
+      w->wake(w);
+      w->done.store(1, std::memory_order_release);
+    }
+  if (int sig = g_wake_signal.load(std::memory_order_relaxed); sig && word)
+    pthread_kill(r.native, sig); // the owner cannot exit before we return
   r.state.fetch_sub(1, std::memory_order_release);
   return true;
 }
@@ -367,6 +395,74 @@ no_interrupts::~no_interrupts() { --t_explicit_mask; }
 interrupts_enabled::interrupts_enabled() noexcept
     : saved_(std::exchange(t_explicit_mask, 0u)) {}
 interrupts_enabled::~interrupts_enabled() { t_explicit_mask = saved_; }
+
+bool is_waiting(const handle &target) noexcept {
+  return target && handle_access::record(target)->waker.load(seq_cst);
+}
+
+namespace {
+void wake_signal_handler(int) {}
+} // namespace
+
+void enable_signal_wakeup(int signo) {
+  if (signo <= 0 || signo >= NSIG)
+    throw std::invalid_argument("safepoint::enable_signal_wakeup: bad signal");
+  struct sigaction sa {};
+  sa.sa_handler = wake_signal_handler;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0; // no SA_RESTART: a blocked system call fails with EINTR
+  if (sigaction(signo, &sa, nullptr) != 0)
+    throw std::system_error(errno, std::generic_category(),
+                            "safepoint::enable_signal_wakeup");
+  g_wake_signal.store(signo, std::memory_order_relaxed);
+}
+
+void disable_signal_wakeup() noexcept {
+  g_wake_signal.store(0, std::memory_order_relaxed);
+}
+
+namespace detail {
+
+std::atomic<uint32_t> *park_word() noexcept {
+  return t_registration == registration::bound ? &t_record->park : nullptr;
+}
+
+bool delivery_deferred_now() noexcept { return delivery_deferred(); }
+
+bool interrupt_deliverable() noexcept {
+  return t_registration == registration::bound && !delivery_deferred() &&
+         (t_record->fifo_head != nullptr ||
+          t_record->inbox.load(seq_cst) != nullptr);
+}
+
+namespace {
+__thread bool t_waker_registered; // waits do not nest
+} // namespace
+
+bool can_register_waker() noexcept {
+  return t_registration == registration::bound && !t_waker_registered;
+}
+
+void register_waker(waker_node *n) noexcept {
+  t_waker_registered = true;
+  n->done.store(0, std::memory_order_relaxed);
+  t_record->waker.store(n, seq_cst);
+}
+
+bool unregister_waker(waker_node *n) noexcept {
+  t_waker_registered = false;
+  if (t_record->waker.exchange(nullptr, seq_cst) == n)
+    return false;
+  // Taken by a sender: wait for its (short, non-blocking) call to finish.
+  for (unsigned spins = 0; !n->done.load(std::memory_order_acquire); ++spins)
+    if (spins > 64)
+      std::this_thread::yield();
+  return true;
+}
+
+uint64_t interrupts_delivered() noexcept { return t_delivered; }
+
+} // namespace detail
 
 //===----------------------------------------------------------------------===//
 // safepoint::thread support

@@ -36,6 +36,11 @@ unsigned lowerPollMarkers(llvm::Module &M, RuntimeDecls &RT, Placement P);
 /// able to reach a poll. Removes the mask markers. Returns functions masked.
 unsigned lowerMasks(llvm::Module &M, RuntimeDecls &RT, bool IRMode);
 
+/// Redirects direct calls to the blocking functions of abi.def's
+/// SAFEPOINT_ABI_WRAP table to their interruptible runtime wrappers
+/// (BlockingCalls.cpp). Returns the number of calls redirected.
+unsigned redirectBlockingCalls(llvm::Module &M);
+
 /// Emits the PollDistance analysis remark for \p F (see PollDistancePass).
 void reportPollDistance(llvm::Function &F, llvm::FunctionAnalysisManager &FAM);
 

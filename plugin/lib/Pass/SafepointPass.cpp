@@ -67,10 +67,11 @@ PreservedAnalyses SafepointPass::run(Module &M, ModuleAnalysisManager &) {
     addIREntryMarkers(M);
 
   RuntimeDecls RT(M);
+  unsigned Redirected = redirectBlockingCalls(M);
   unsigned Masked = lowerMasks(M, RT, IRMode);
   unsigned Polls = lowerPollMarkers(M, RT, Opts.Where);
   if (Masked == 0 && Polls == 0)
-    return PreservedAnalyses::all();
+    return Redirected ? PreservedAnalyses::none() : PreservedAnalyses::all();
 
   RT.referenceABIVersion();
   M.addModuleFlag(Module::Max, abi::LoweredFlag, 1);

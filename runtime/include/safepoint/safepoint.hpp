@@ -227,6 +227,10 @@ public:
   std::exception_ptr error;
 };
 
+/// std::thread::join() that throws an interrupt arriving while it waits
+/// (the thread then stays joinable); see safepoint/wait.hpp.
+void join(std::thread &t);
+
 /// Starts the OS thread running \p state. If that fails, marks the record
 /// dead and rethrows (std::system_error).
 std::thread start_thread(const std::shared_ptr<thread_state_base> &state);
@@ -347,7 +351,8 @@ public:
   /// \throws std::invalid_argument if there is no thread.
   bool terminate() { return ::safepoint::terminate(handle_); }
 
-  /// Waits for the thread and returns its result.
+  /// Waits for the thread and returns its result. An interrupt arriving
+  /// while it waits is thrown; the thread then stays joinable.
   /// \returns the callable's result (nothing for void R).
   /// \throws whatever exception ended the thread.
   /// \throws thread_terminated if the thread was ended by terminate() and R
@@ -358,7 +363,7 @@ public:
   R join() {
     check_joinable();
     check_not_self();
-    thread_.join();
+    detail::join(thread_); // interruptible; still joinable if it throws
     std::shared_ptr<detail::thread_state<R>> state = std::move(state_);
     if (state->error)
       std::rethrow_exception(state->error);

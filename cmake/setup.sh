@@ -13,7 +13,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # bookworm-security), plus the build and test tools.
 safepoint_packages() {
   local pkgs=(cmake ninja-build g++ python3 python3-psutil libgtest-dev
-              libbenchmark-dev)
+              libbenchmark-dev make pkgconf)
   local v
   for v in "$@"; do
     pkgs+=("clang-$v" "llvm-$v-dev" "libclang-$v-dev" "llvm-$v-tools"

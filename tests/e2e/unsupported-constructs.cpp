@@ -1,9 +1,10 @@
 // Constructs Safepoint does not instrument are skipped and reported, never
-// miscompiled: coroutines, functions calling setjmp, -fno-exceptions TUs.
+// miscompiled: coroutines, functions calling setjmp, C translation units.
+// (-fno-exceptions TUs are instrumented: see no-exceptions-tu.cpp.)
 // RUN: rm -rf %t && split-file %s %t
 // RUN: %sp_clangxx -O1 -Rpass-missed=safepoint -c %t/coro.cpp -o %t/coro.o 2>&1 | FileCheck %s --check-prefix=CORO
-// RUN: %sp_clangxx -O1 -Rpass-missed=safepoint -fno-exceptions -c %t/noexc.cpp -o %t/noexc.o 2>&1 | FileCheck %s --check-prefix=NOEXC
-// RUN: %sp_clangxx -O1 %t/main.cpp %t/coro.o %t/noexc.o -o %t/main %sp_link && %t/main
+// RUN: %sp_clang -O1 -Rpass-missed=safepoint -c %t/plainc.c -o %t/plainc.o 2>&1 | FileCheck %s --check-prefix=PLAINC
+// RUN: %sp_clangxx -O1 %t/main.cpp %t/coro.o %t/plainc.o -o %t/main %sp_link && %t/main
 
 //--- coro.cpp
 #include <coroutine>
@@ -37,8 +38,8 @@ int sum_counter(int n) {
   return s;
 }
 
-//--- noexc.cpp
-// NOEXC: remark: translation unit not instrumented: it is compiled without C++ exceptions
+//--- plainc.c
+// PLAINC: remark: translation unit not instrumented: it is not C++
 int count_up(int n) {
   int s = 0;
   for (int i = 0; i < n; ++i)
@@ -49,7 +50,7 @@ int count_up(int n) {
 //--- main.cpp
 #include <cstdio>
 int sum_counter(int n);
-int count_up(int n);
+extern "C" int count_up(int n);
 int main() {
   if (sum_counter(10) != 45 || count_up(10) != 45)
     return 1;

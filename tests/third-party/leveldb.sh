@@ -1,0 +1,15 @@
+# Recipe for leveldb (Debian source package "leveldb"): CMake + GoogleTest,
+# static library so that every test is built. Compiled with -fno-exceptions
+# by its own CMakeLists.txt.
+PKG=leveldb
+DEPS=(libgtest-dev libgmock-dev libbenchmark-dev libsnappy-dev)
+CMAKE_ARGS=(-DLEVELDB_BUILD_TESTS=ON -DLEVELDB_BUILD_BENCHMARKS=OFF
+            -DLEVELDB_INSTALL=OFF -DBUILD_SHARED_LIBS=OFF)
+LIB_TARGET=leveldb
+LIB_FILE=libleveldb.a
+example_flags() { # SRC BUILD
+  echo "-I$1/include $2/libleveldb.a -lsnappy"
+}
+MIN_PASSING=150
+# Flaky with or without instrumentation (upstream issue).
+FLAKY=("gtest:db_test:DBTest.HiddenValuesAreRemoved")

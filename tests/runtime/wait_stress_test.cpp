@@ -194,6 +194,7 @@ int main() {
     int fds[2];
     if (pipe(fds) != 0)
       return 2;
+    fcntl(fds[1], F_SETFL, O_NONBLOCK); // a full pipe must not block events
     std::atomic<long> written{0}, got{0};
     race(
         "pipe read",

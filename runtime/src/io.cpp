@@ -106,7 +106,7 @@ int poll_interruptible(pollfd *fds, unsigned long n, deadline_ns deadline,
   }
   if (all != small)
     std::free(all);
-  interrupted = interrupt_deliverable();
+  interrupted = interrupt_deliverable() && run_actions(); // handshakes run
   errno = saved;
   return rc;
 }
@@ -139,7 +139,7 @@ short wait_events(int fd, short events, deadline_ns deadline,
     if (rc > 0)
       return p.revents;
     if (interrupted)
-      detail::throw_interrupt();
+      detail::take_interrupt(); // or wait on if a handler resumed
     if (rc < 0 && errno != EINTR)
       throw_errno(what);
     if (rc == 0 && deadline != no_deadline &&
@@ -255,7 +255,7 @@ int poll(pollfd *fds, nfds_t n, int timeout_ms) {
     if (rc > 0)
       return rc;
     if (interrupted)
-      detail::throw_interrupt();
+      detail::take_interrupt(); // or wait on if a handler resumed
     if (rc < 0 && errno != EINTR)
       throw_errno("safepoint::poll");
     if (rc == 0 && deadline != no_deadline &&

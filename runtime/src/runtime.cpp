@@ -23,15 +23,26 @@
 //===----------------------------------------------------------------------===//
 
 #include "safepoint/abi.h"
+#include "safepoint/handshake.hpp"
 #include "safepoint/safepoint.hpp"
 #include "safepoint/wait.hpp"
+#include "request.h"
 #include "wait_internal.h"
 
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <cxxabi.h>
+#include <dlfcn.h>
 #include <exception>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <memory>
 #include <mutex>
 #include <pthread.h>
@@ -73,10 +84,21 @@ namespace {
 
 namespace safepoint::detail {
 
+/// One queued item: an exception to throw, or (run_on) an action to run.
 struct interrupt_node {
-  explicit interrupt_node(std::exception_ptr e) noexcept
-      : exception(std::move(e)) {}
+  interrupt_node(std::exception_ptr e, std::function<void()> a,
+                 std::shared_ptr<request_state> r) noexcept
+      : exception(std::move(e)), action(std::move(a)), request(std::move(r)) {}
+  interrupt_node(const interrupt_node &) = delete;
+  interrupt_node &operator=(const interrupt_node &) = delete;
+  /// Dies undelivered (thread exit, dead target): tell the receipt.
+  ~interrupt_node() {
+    if (request)
+      request->finish(delivery_status::dropped);
+  }
   std::exception_ptr exception;
+  std::function<void()> action;
+  std::shared_ptr<request_state> request;
   interrupt_node *next = nullptr;
 };
 
@@ -109,6 +131,14 @@ struct thread_record {
   std::atomic<uint32_t> park{0};
   std::atomic<waker_node *> waker{nullptr};
   pthread_t native{}; // set by bind(), for signal wake-up
+  // Items queued and not yet taken (senders add, the owner subtracts).
+  std::atomic<uint32_t> queued{0};
+  // For explain(): the owner's kernel thread id and its deferral words,
+  // read by others only inside the send protocol (the owner cannot exit).
+  std::atomic<pid_t> tid{0};
+  const uint32_t *mask_depth_word = nullptr;
+  const unsigned *explicit_mask_word = nullptr;
+  const void *eh_globals = nullptr;
 
   // Owner-only, oldest first.
   interrupt_node *fifo_head = nullptr;
@@ -118,6 +148,9 @@ struct thread_record {
 struct handle_access {
   static handle make(std::shared_ptr<thread_record> r) noexcept {
     return handle(std::move(r));
+  }
+  static delivery make_delivery(std::shared_ptr<request_state> s) noexcept {
+    return delivery(std::move(s));
   }
   static thread_record *record(const handle &h) noexcept {
     return h.record_.get();
@@ -197,6 +230,10 @@ void bind(std::shared_ptr<thread_record> rec) {
   exit_guard &g = guard();
   rec->id.store(std::this_thread::get_id(), std::memory_order_relaxed);
   rec->native = pthread_self();
+  rec->mask_depth_word = &__safepoint_mask_depth;
+  rec->explicit_mask_word = &t_explicit_mask;
+  rec->eh_globals = abi::__cxa_get_globals();
+  rec->tid.store(pid_t(::syscall(SYS_gettid)), std::memory_order_relaxed);
   t_record = rec.get();
   g.record = std::move(rec);
   t_registration = registration::bound;
@@ -264,33 +301,198 @@ void clear_pending(thread_record &r) noexcept {
     pending_word().store(1, seq_cst);
 }
 
-} // namespace
+//===----------------------------------------------------------------------===//
+// Delivery-site recording (debug option)
+//===----------------------------------------------------------------------===//
 
-extern "C" void __safepoint_poll_slow() {
-  if (t_registration != registration::bound || delivery_deferred())
-    return; // pending stays set: a later poll retries
-  thread_record &r = *t_record;
+std::atomic<bool> g_record_sites{false};
+bool g_print_sites = false;
+thread_local std::string t_last_site;
+
+[[gnu::constructor]] void read_debug_environment() {
+  if (const char *v = std::getenv("SAFEPOINT_DEBUG"); v && std::strstr(v, "sites")) {
+    g_print_sites = true;
+    g_record_sites.store(true, std::memory_order_relaxed);
+  }
+}
+
+std::string demangle(const char *name) {
+  int status = 0;
+  char *d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  std::string out = status == 0 && d ? d : name;
+  std::free(d);
+  return out;
+}
+
+/// "function+0xoff (module+0xoff)" for a return address.
+std::string describe_site(void *ra) {
+  if (!ra)
+    return "an interruptible wait";
+  // The call instruction is just before the return address.
+  auto pc = reinterpret_cast<uintptr_t>(ra) - 1;
+  Dl_info info{};
+  char buf[64];
+  std::string out;
+  if (dladdr(reinterpret_cast<void *>(pc), &info) && info.dli_fname) {
+    if (info.dli_sname) {
+      std::snprintf(buf, sizeof buf, "+0x%zx",
+                    size_t(pc - reinterpret_cast<uintptr_t>(info.dli_saddr)));
+      out = demangle(info.dli_sname) + buf + " ";
+    }
+    std::snprintf(buf, sizeof buf, "+0x%zx",
+                  size_t(pc - reinterpret_cast<uintptr_t>(info.dli_fbase)));
+    out += std::string("(") + info.dli_fname + buf + ")";
+  } else {
+    std::snprintf(buf, sizeof buf, "0x%zx", size_t(pc));
+    out = buf;
+  }
+  return out;
+}
+
+void record_site(void *ra, const std::exception_ptr &e,
+                 safepoint::detail::request_state *req) {
+  if (!g_record_sites.load(std::memory_order_relaxed))
+    return;
+  try {
+    t_last_site = describe_site(ra);
+    if (req)
+      req->site = t_last_site;
+    if (g_print_sites) {
+      const std::type_info *t = e.__cxa_exception_type();
+      std::fprintf(stderr, "safepoint: delivered %s at %s\n",
+                   t ? demangle(t->name()).c_str() : "?",
+                   t_last_site.c_str());
+    }
+  } catch (...) { // bad_alloc: a debug aid, never a reason to fail delivery
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Handlers run at the interrupt point (safepoint/handshake.hpp)
+//===----------------------------------------------------------------------===//
+
+__thread safepoint::detail::interrupt_handler_base *t_handlers;
+
+/// Offers \p e to the calling thread's handlers, innermost first. Returns
+/// true if one resumed; returns false to throw \p e; lets a handler's own
+/// exception (a transformed interrupt, or `throw;`) propagate.
+bool run_handlers(const std::exception_ptr &e) {
+  using verdict = safepoint::detail::interrupt_handler_base::verdict;
+  for (auto *h = t_handlers; h; h = h->outer_)
+    switch (h->invoke(e)) {
+    case verdict::no_match:
+      continue;
+    case verdict::resume:
+      return true;
+    case verdict::propagate:
+      return false;
+    }
+  return false;
+}
+
+/// Runs a handshake (run_on) with delivery deferred: it is not interrupted
+/// and cannot throw past the poll.
+void run_action(std::function<void()> &action) noexcept {
+  ++__safepoint_mask_depth;
+  try {
+    action();
+  } catch (...) { // actions capture their exceptions (std::packaged_task)
+  }
+  --__safepoint_mask_depth;
+}
+
+/// Takes the oldest item off the calling thread's queue; nullptr if none.
+interrupt_node *take_oldest(thread_record &r) noexcept {
   if (!r.fifo_head)
     take_inbox(r);
   interrupt_node *n = r.fifo_head;
   if (!n) { // the word was set by a sender whose push we already took
     clear_pending(r);
-    return;
+    return nullptr;
   }
   r.fifo_head = n->next;
   if (!r.fifo_head) {
     r.fifo_tail = nullptr;
     clear_pending(r);
   }
-  std::exception_ptr e = std::move(n->exception);
-  delete n;
-  ++t_delivered;
-  std::rethrow_exception(std::move(e));
+  r.queued.fetch_sub(1, std::memory_order_relaxed);
+  return n;
+}
+
+/// The delivery loop of every poll. Runs queued handshakes, skips withdrawn
+/// interrupts, offers the oldest exception to the handlers and throws it.
+/// Returns normally if nothing is to be thrown now. With \p may_throw false
+/// (noexcept callers: the blocking-call wrappers, the wait loops) it stops
+/// before the first exception and returns whether one is deliverable.
+bool deliver(void *site, bool may_throw) {
+  using safepoint::detail::request_state;
+  while (t_registration == registration::bound && !delivery_deferred()) {
+    thread_record &r = *t_record;
+    if (!may_throw) {
+      if (!r.fifo_head)
+        take_inbox(r);
+      interrupt_node *head = r.fifo_head;
+      if (!head) {
+        clear_pending(r);
+        return false;
+      }
+      if (!head->action &&
+          !(head->request &&
+            request_state::is_final(
+                head->request->status.load(std::memory_order_acquire))))
+        return true; // an exception to throw: leave it to a poll
+    }
+    std::unique_ptr<interrupt_node> n(take_oldest(r));
+    if (!n)
+      return false;
+    if (n->action) {
+      run_action(n->action);
+      continue;
+    }
+    std::shared_ptr<request_state> req = std::move(n->request);
+    int queued = int(safepoint::delivery_status::queued);
+    if (req && !req->status.compare_exchange_strong(
+                   queued, request_state::delivering, std::memory_order_acq_rel))
+      continue; // withdrawn by cancel()
+    std::exception_ptr e = std::move(n->exception);
+    n.reset();
+    record_site(site, e, req.get());
+    if (t_handlers) {
+      bool resumed;
+      try {
+        resumed = run_handlers(e);
+      } catch (...) { // transformed (or rethrown) by a handler
+        if (req)
+          req->transition(request_state::delivering,
+                          safepoint::delivery_status::delivered);
+        ++t_delivered;
+        throw;
+      }
+      if (resumed) {
+        if (req)
+          req->transition(request_state::delivering,
+                          safepoint::delivery_status::handled);
+        continue;
+      }
+    }
+    if (req)
+      req->transition(request_state::delivering,
+                      safepoint::delivery_status::delivered);
+    ++t_delivered;
+    std::rethrow_exception(std::move(e));
+  }
+  return false;
+}
+
+} // namespace
+
+extern "C" void __safepoint_poll_slow() {
+  deliver(__builtin_return_address(0), true);
 }
 
 extern "C" void __safepoint_poll_marker(uint32_t /*kind*/) {
   if (pending_word().load(std::memory_order_relaxed) != 0)
-    __safepoint_poll_slow();
+    deliver(__builtin_return_address(0), true);
 }
 
 extern "C" void __safepoint_mask_marker() noexcept {}
@@ -337,18 +539,27 @@ handle this_thread::handle() {
   return handle_access::make(std::move(rec));
 }
 
-bool interrupt(const handle &target, std::exception_ptr e) {
-  if (!target)
-    throw std::invalid_argument("safepoint::interrupt: empty handle");
-  if (!e)
-    throw std::invalid_argument("safepoint::interrupt: null exception_ptr");
-  thread_record &r = *handle_access::record(target);
-  auto node = std::make_unique<interrupt_node>(std::move(e));
+namespace detail {
 
+bool post(const handle &target, std::exception_ptr e,
+          std::function<void()> action, std::shared_ptr<request_state> req) {
+  thread_record &r = *handle_access::record(target);
+  if (req) {
+    int scheduled = int(delivery_status::scheduled);
+    // An alarm firing: only if not cancelled meanwhile.
+    if (!req->status.compare_exchange_strong(scheduled,
+                                             int(delivery_status::queued)) &&
+        scheduled != int(delivery_status::queued))
+      return false;
+  }
+  // On any failure below the node's destructor marks the receipt dropped.
+  auto node = std::make_unique<interrupt_node>(std::move(e), std::move(action),
+                                               std::move(req));
   if (r.state.fetch_add(1, seq_cst) & thread_record::dead_bit) {
     r.state.fetch_sub(1, std::memory_order_release);
     return false;
   }
+  r.queued.fetch_add(1, std::memory_order_relaxed);
   interrupt_node *n = node.release();
   n->next = r.inbox.load(std::memory_order_relaxed);
   while (!r.inbox.compare_exchange_weak(n->next, n, seq_cst,
@@ -370,6 +581,291 @@ bool interrupt(const handle &target, std::exception_ptr e) {
   return true;
 }
 
+delivery make_delivery(std::shared_ptr<request_state> s) noexcept {
+  return handle_access::make_delivery(std::move(s));
+}
+
+bool post_action(const handle &target, std::function<void()> action) {
+  return post(target, nullptr, std::move(action), nullptr);
+}
+
+interrupt_handler_base::interrupt_handler_base() noexcept
+    : outer_(t_handlers) {
+  t_handlers = this;
+}
+
+interrupt_handler_base::~interrupt_handler_base() { t_handlers = outer_; }
+
+} // namespace detail
+
+namespace {
+void check_target(const handle &target, const char *what) {
+  if (!target)
+    throw std::invalid_argument(std::string(what) + ": empty handle");
+}
+void check_exception(const std::exception_ptr &e, const char *what) {
+  if (!e)
+    throw std::invalid_argument(std::string(what) + ": null exception_ptr");
+}
+} // namespace
+
+bool interrupt(const handle &target, std::exception_ptr e) {
+  check_target(target, "safepoint::interrupt");
+  check_exception(e, "safepoint::interrupt");
+  return detail::post(target, std::move(e), {}, nullptr);
+}
+
+delivery interrupt(const handle &target, std::exception_ptr e, track_t) {
+  check_target(target, "safepoint::interrupt");
+  check_exception(e, "safepoint::interrupt");
+  auto req =
+      std::make_shared<detail::request_state>(target, delivery_status::queued);
+  detail::post(target, std::move(e), {}, req);
+  return handle_access::make_delivery(std::move(req));
+}
+
+//===----------------------------------------------------------------------===//
+// delivery
+//===----------------------------------------------------------------------===//
+
+delivery_status delivery::status() const noexcept {
+  if (!state_)
+    return delivery_status::dropped;
+  int s = state_->status.load(std::memory_order_acquire);
+  return s == detail::request_state::delivering ? delivery_status::queued
+                                                : delivery_status(s);
+}
+
+bool delivery::done() const noexcept {
+  return !state_ || detail::request_state::is_final(
+                        state_->status.load(std::memory_order_acquire));
+}
+
+delivery_status delivery::wait() const {
+  return wait_ns(detail::no_deadline);
+}
+
+delivery_status delivery::wait_ns(int64_t deadline) const {
+  if (!state_)
+    return delivery_status::dropped;
+  detail::request_state &r = *state_;
+  std::unique_lock lock(r.mutex);
+  auto final = [&] {
+    return detail::request_state::is_final(
+        r.status.load(std::memory_order_acquire));
+  };
+  if (deadline == detail::no_deadline)
+    ::safepoint::wait(r.cv, lock, final);
+  else
+    ::safepoint::wait_until(
+        r.cv, lock,
+        std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline)),
+        final);
+  return status();
+}
+
+bool delivery::cancel() noexcept {
+  if (!state_)
+    return false;
+  detail::request_state &r = *state_;
+  int s = r.status.load(std::memory_order_acquire);
+  while (s == int(delivery_status::scheduled) ||
+         s == int(delivery_status::queued)) {
+    if (r.transition(s, delivery_status::cancelled)) {
+      if (s == int(delivery_status::scheduled) && r.cancel_timer)
+        r.cancel_timer();
+      return true;
+    }
+    s = r.status.load(std::memory_order_acquire);
+  }
+  return false;
+}
+
+thread_report delivery::explain() const {
+  return state_ ? ::safepoint::explain(state_->target) : thread_report{};
+}
+
+handle delivery::target() const { return state_ ? state_->target : handle(); }
+
+std::string delivery::site() const {
+  if (!state_ || !done())
+    return {};
+  std::lock_guard lock(state_->mutex);
+  return state_->site;
+}
+
+void debug::record_delivery_sites(bool on) noexcept {
+  g_record_sites.store(on, std::memory_order_relaxed);
+}
+
+std::string this_thread::last_delivery_site() { return t_last_site; }
+
+//===----------------------------------------------------------------------===//
+// explain()
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Reads a word of another thread's TLS. A diagnostic snapshot: the owner
+/// writes it with plain stores, so this is a benign race by design.
+__attribute__((no_sanitize("thread"))) unsigned
+peek(const unsigned *word) noexcept {
+  return word ? *static_cast<const volatile unsigned *>(word) : 0;
+}
+
+/// The Itanium C++ ABI's per-thread exception globals.
+struct eh_globals_layout {
+  void *caught_exceptions;
+  unsigned int uncaught_exceptions;
+};
+
+__attribute__((no_sanitize("thread"))) void
+peek_eh(const void *globals, bool &caught, bool &unwinding) noexcept {
+  auto *g = static_cast<const volatile eh_globals_layout *>(globals);
+  caught = g && g->caught_exceptions != nullptr;
+  unwinding = g && g->uncaught_exceptions != 0;
+}
+
+const char *syscall_name(long nr) noexcept {
+#if defined(__x86_64__)
+  switch (nr) {
+  case 0: return "read";
+  case 1: return "write";
+  case 7: return "poll";
+  case 23: return "select";
+  case 34: return "pause";
+  case 35: return "nanosleep";
+  case 42: return "connect";
+  case 43: return "accept";
+  case 44: return "sendto";
+  case 45: return "recvfrom";
+  case 46: return "sendmsg";
+  case 47: return "recvmsg";
+  case 61: return "wait4";
+  case 202: return "futex";
+  case 230: return "clock_nanosleep";
+  case 232: return "epoll_wait";
+  case 270: return "pselect6";
+  case 271: return "ppoll";
+  case 281: return "epoll_pwait";
+  case 288: return "accept4";
+  case 449: return "futex_waitv";
+  }
+#endif
+  (void)nr;
+  return nullptr;
+}
+
+/// Kernel view of thread \p tid of this process: its scheduler state and,
+/// if it is blocked, the system call number.
+void read_proc(pid_t tid, char &state, long &nr) {
+  state = '?';
+  nr = -1;
+  std::string dir = "/proc/self/task/" + std::to_string(tid);
+  std::ifstream stat(dir + "/stat");
+  std::string line;
+  if (std::getline(stat, line)) {
+    // "tid (comm) S ...": comm may contain spaces and parentheses.
+    if (auto p = line.rfind(')'); p != std::string::npos && p + 2 < line.size())
+      state = line[p + 2];
+  }
+  std::ifstream sc(dir + "/syscall");
+  std::string first;
+  if (sc >> first && first != "running")
+    nr = std::strtol(first.c_str(), nullptr, 10);
+}
+
+} // namespace
+
+thread_report explain(const handle &target) {
+  thread_report rep;
+  if (!target)
+    return rep;
+  thread_record &r = *handle_access::record(target);
+  // Enter the send protocol: while counted, the owner cannot retire, so its
+  // TLS words stay valid.
+  if (r.state.fetch_add(1, seq_cst) & thread_record::dead_bit) {
+    r.state.fetch_sub(1, std::memory_order_release);
+    return rep;
+  }
+  rep.alive = true;
+  rep.queued = r.queued.load(std::memory_order_relaxed);
+  bool bound = r.pending_word.load(seq_cst) != nullptr;
+  bool caught = false, unwinding = false;
+  if (bound) {
+    rep.mask_depth = peek(r.mask_depth_word);
+    rep.no_interrupts_depth = peek(r.explicit_mask_word);
+    peek_eh(r.eh_globals, caught, unwinding);
+  }
+  bool waiting = r.waker.load(seq_cst) != nullptr;
+  pid_t tid = r.tid.load(std::memory_order_relaxed);
+  r.state.fetch_sub(1, std::memory_order_release);
+
+  if (tid != 0)
+    read_proc(tid, rep.os_state, rep.syscall);
+  if (rep.queued == 0)
+    rep.reason = pending_reason::nothing_pending;
+  else if (rep.mask_depth)
+    rep.reason = pending_reason::masked;
+  else if (rep.no_interrupts_depth)
+    rep.reason = pending_reason::no_interrupts;
+  else if (unwinding)
+    rep.reason = pending_reason::unwinding;
+  else if (caught)
+    rep.reason = pending_reason::catch_handler;
+  else if (waiting)
+    rep.reason = pending_reason::waking;
+  else if (rep.os_state == 'S' || rep.os_state == 'D')
+    rep.reason = pending_reason::blocked;
+  else
+    rep.reason = pending_reason::running;
+  return rep;
+}
+
+std::string thread_report::describe() const {
+  std::ostringstream out;
+  if (!alive)
+    return "thread has exited";
+  out << queued << " queued";
+  switch (reason) {
+  case pending_reason::nothing_pending:
+    return "nothing queued";
+  case pending_reason::exited:
+    return "thread has exited";
+  case pending_reason::masked:
+    out << "; masked by the compiler (destructor, noexcept or "
+           "[[no_interrupts]] function), depth "
+        << mask_depth;
+    break;
+  case pending_reason::no_interrupts:
+    out << "; inside safepoint::no_interrupts, depth " << no_interrupts_depth;
+    break;
+  case pending_reason::unwinding:
+    out << "; unwinding another exception";
+    break;
+  case pending_reason::catch_handler:
+    out << "; inside a catch handler";
+    break;
+  case pending_reason::waking:
+    out << "; in an interruptible wait, being woken";
+    break;
+  case pending_reason::blocked:
+    out << "; blocked in system call ";
+    if (const char *n = syscall_name(syscall))
+      out << n << " (" << syscall << ")";
+    else
+      out << syscall;
+    out << ", which Safepoint does not cover (uninstrumented code, or a "
+           "lock or wait it cannot redirect)";
+    break;
+  case pending_reason::running:
+    out << "; running without reaching a poll (uninstrumented code, or "
+           "between two polls)";
+    break;
+  }
+  return out.str();
+}
+
 bool terminate(const handle &target) {
   if (!target)
     throw std::invalid_argument("safepoint::terminate: empty handle");
@@ -378,7 +874,7 @@ bool terminate(const handle &target) {
 
 void poll() {
   if (pending_word().load(std::memory_order_relaxed) != 0)
-    __safepoint_poll_slow();
+    deliver(__builtin_return_address(0), true);
 }
 
 bool interrupt_pending() noexcept {
@@ -428,6 +924,10 @@ std::atomic<uint32_t> *park_word() noexcept {
 }
 
 bool delivery_deferred_now() noexcept { return delivery_deferred(); }
+
+bool run_actions() noexcept { return deliver(nullptr, false); }
+
+void deliver_at(void *site) { deliver(site, true); }
 
 bool interrupt_deliverable() noexcept {
   return t_registration == registration::bound && !delivery_deferred() &&

@@ -142,12 +142,7 @@ void scope_exit(waker_node *n) noexcept { unregister_waker(n); }
 
 bool deliverable() noexcept { return interrupt_deliverable(); }
 
-void throw_interrupt() {
-  // interrupt_deliverable() was true on this thread and nothing but this
-  // thread removes interrupts or changes its deferral: this throws.
-  __safepoint_poll_slow();
-  std::terminate();
-}
+void take_interrupt() { deliver_at(__builtin_return_address(0)); }
 
 wait_result futex_wait(const void *word, uint32_t expected, bool shared,
                        deadline_ns deadline) noexcept {
@@ -174,7 +169,9 @@ wait_result futex_wait(const void *word, uint32_t expected, bool shared,
     rc = word ? futex_wait2(word, expected, shared, park, seq, deadline)
               : futex_wait1(park, seq, false, deadline);
   unregister_waker(&n);
-  if (interrupt_deliverable())
+  // Handshakes run here; the caller re-checks its condition (a spurious
+  // wake-up) and waits again.
+  if (interrupt_deliverable() && run_actions())
     return wait_result::interrupted;
   return rc == ETIMEDOUT ? wait_result::timeout : wait_result::woken;
 }
@@ -182,7 +179,7 @@ wait_result futex_wait(const void *word, uint32_t expected, bool shared,
 void sleep_until_ns(deadline_ns deadline) {
   for (;;) {
     if (futex_wait(nullptr, 0, false, deadline) == wait_result::interrupted)
-      throw_interrupt();
+      take_interrupt(); // returns if a handler resumed: sleep on
     if (monotonic_now() >= deadline)
       return;
   }
@@ -303,7 +300,7 @@ wait_result cv_wait(const cv_ops &ops, bool (*block)(void *), void *ctx) {
   register_waker(&n);
   if (interrupt_deliverable()) {
     cv_finish(n);
-    return wait_result::interrupted;
+    return run_actions() ? wait_result::interrupted : wait_result::woken;
   }
   bool timed_out;
   try {
@@ -319,7 +316,7 @@ wait_result cv_wait(const cv_ops &ops, bool (*block)(void *), void *ctx) {
     // woke every waiter.
     if (!waker_called)
       ops.notify_all(ops.cv);
-    return wait_result::interrupted;
+    return run_actions() ? wait_result::interrupted : wait_result::woken;
   }
   return timed_out ? wait_result::timeout : wait_result::woken;
 }
@@ -341,9 +338,9 @@ bool mutex_lock_slow(std::atomic<uint32_t> &state, deadline_ns deadline) {
       // We may have consumed the wake of an unlock: pass it on, so that no
       // other waiter sleeps on a free mutex.
       mutex_wake(state);
-      if (r == wait_result::interrupted)
-        throw_interrupt();
-      return false;
+      if (r == wait_result::timeout)
+        return false;
+      take_interrupt(); // returns if a handler resumed: wait on
     }
   }
 }
@@ -368,7 +365,7 @@ bool shared_lock_slow(std::atomic<uint32_t> &state, bool exclusive,
     // Every release that finds waiters wakes all of them: nothing to pass on.
     wait_result r = futex_wait(&state, s | sm::waiters, false, deadline);
     if (r == wait_result::interrupted)
-      throw_interrupt();
+      take_interrupt(); // or wait on if a handler resumed
     if (r == wait_result::timeout)
       return false;
   }
@@ -415,7 +412,7 @@ void join(std::thread &t) {
     for (int32_t v; (v = load_tid(tid)) != 0;)
       if (futex_wait(tid, uint32_t(v), /*shared=*/true, no_deadline) ==
           wait_result::interrupted)
-        throw_interrupt();
+        take_interrupt();
   }
   t.join(); // the thread has exited: returns at once
 }
@@ -433,7 +430,7 @@ void future_wait(std::atomic<unsigned> &status, const void *) {
     }
     if (futex_wait(&status, v, /*shared=*/true, no_deadline) ==
         wait_result::interrupted)
-      throw_interrupt();
+      take_interrupt();
   }
 }
 
@@ -449,7 +446,7 @@ bool semaphore_acquire(std::atomic<int> &counter, deadline_ns deadline,
     // leaves 0.
     wait_result r = futex_wait(&counter, 0, shared, deadline);
     if (r == wait_result::interrupted)
-      throw_interrupt();
+      take_interrupt();
     if (r == wait_result::timeout)
       return false;
   }
@@ -462,7 +459,8 @@ void latch_wait(const std::atomic<int> &counter, void *pool,
     if (futex_wait(&counter, uint32_t(v), shared, no_deadline) ==
         wait_result::interrupted) {
       leave(pool);
-      throw_interrupt();
+      take_interrupt(); // returns if a handler resumed: wait on
+      enter(pool);
     }
   leave(pool);
 }

@@ -35,6 +35,16 @@ std::atomic<uint32_t> *park_word() noexcept;
 /// not deferred and an interrupt is queued. seq_cst with interrupt().
 bool interrupt_deliverable() noexcept;
 
+/// Runs the handshakes at the head of the calling thread's queue and drops
+/// withdrawn interrupts there, stopping at the first exception to throw.
+/// Returns true iff one is deliverable. For waits: a wait woken by a
+/// handshake runs it and goes on waiting.
+bool run_actions() noexcept;
+
+/// What a poll at \p site does: runs handshakes and handlers, throws the
+/// oldest deliverable interrupt, or returns if nothing is to be thrown.
+void deliver_at(void *site);
+
 /// True iff delivery is deferred now (masks, unwinding, catch handler).
 bool delivery_deferred_now() noexcept;
 

@@ -35,11 +35,14 @@
 #include <concepts>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
+#include <string>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -153,6 +156,184 @@ bool interrupt(const handle &target, E &&e) {
   return ::safepoint::interrupt(target,
                                 std::make_exception_ptr(std::forward<E>(e)));
 }
+
+//===----------------------------------------------------------------------===//
+// Tracked interrupts: delivery acknowledgement and introspection
+//===----------------------------------------------------------------------===//
+
+/// Where a tracked interrupt (see delivery) is in its life. scheduled and
+/// queued are the only non-final states.
+enum class delivery_status {
+  scheduled, ///< an alarm (interrupt_after) that has not fired yet
+  queued,    ///< queued on the target; not thrown yet (explain() says why)
+  delivered, ///< thrown in the target (possibly transformed by a handler)
+  handled,   ///< an on_interrupt handler ran at the poll and resumed
+  cancelled, ///< withdrawn by cancel() (or by its deadline scope ending)
+  dropped    ///< never delivered: the target exited (or had exited)
+};
+
+/// Why a thread has not yet taken the interrupts queued for it.
+enum class pending_reason {
+  nothing_pending, ///< no interrupt is queued
+  exited,          ///< the thread has exited (or the handle is empty)
+  masked,          ///< in a compiler mask: destructor, noexcept or
+                   ///< [[no_interrupts]] function
+  no_interrupts,   ///< inside a safepoint::no_interrupts region
+  unwinding,       ///< unwinding for another exception
+  catch_handler,   ///< a catch handler is active on its stack
+  waking,          ///< in an interruptible wait that is being woken
+  blocked,         ///< blocked in a system call Safepoint does not cover
+                   ///< (uninstrumented code, or a wait it cannot redirect)
+  running          ///< running without reaching a poll: uninstrumented code
+                   ///< or (briefly) instrumented code between two polls
+};
+
+/// A snapshot of a thread's state, for diagnosing a pending interrupt.
+/// Fields other than alive and queued are best-effort: the thread keeps
+/// running while they are read.
+struct thread_report {
+  bool alive = false;
+  std::size_t queued = 0; ///< interrupts and handshakes queued
+  pending_reason reason = pending_reason::exited;
+  unsigned mask_depth = 0;          ///< compiler mask nesting
+  unsigned no_interrupts_depth = 0; ///< no_interrupts nesting
+  char os_state = '?'; ///< from /proc: 'R' running, 'S'/'D' sleeping, ...
+  long syscall = -1;   ///< system call it is blocked in, or -1
+  /// One line for logs, e.g. "1 queued; blocked in system call read (0),
+  /// which Safepoint does not cover".
+  [[nodiscard]] std::string describe() const;
+};
+
+/// Explains why \p target has not yet taken its queued interrupts.
+/// Never blocks; safe concurrently with the target running and exiting.
+[[nodiscard]] thread_report explain(const handle &target);
+
+namespace detail {
+struct request_state;
+} // namespace detail
+
+/// Tag for the tracked interrupt() overloads.
+struct track_t {
+  explicit track_t() = default;
+};
+inline constexpr track_t track{};
+
+/// A receipt for a tracked interrupt (interrupt(target, e, track),
+/// interrupt_after): tells when and where it was delivered, can wait for
+/// that, explain a delay and withdraw the interrupt. Cheap to copy; all
+/// copies refer to the same interrupt. Thread-safe.
+class delivery {
+public:
+  /// An empty receipt; status() is dropped.
+  delivery() noexcept = default;
+  explicit operator bool() const noexcept { return state_ != nullptr; }
+
+  [[nodiscard]] delivery_status status() const noexcept;
+  /// True iff the status is final (neither scheduled nor queued).
+  [[nodiscard]] bool done() const noexcept;
+
+  /// Waits until the status is final and returns it. Interruptible: an
+  /// interrupt of the calling thread arriving meanwhile is thrown.
+  delivery_status wait() const;
+  /// Waits up to \p timeout; returns the status then (possibly queued).
+  template <class Rep, class Period>
+  delivery_status
+  wait_for(const std::chrono::duration<Rep, Period> &timeout) const {
+    return wait_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch() +
+                       std::chrono::ceil<std::chrono::nanoseconds>(timeout))
+                       .count());
+  }
+
+  /// Withdraws the interrupt if it has not been taken yet (an alarm is
+  /// cancelled; a queued interrupt is skipped by the target's next poll).
+  /// \returns true iff the status is now cancelled by this call: the
+  ///          exception will never be thrown.
+  bool cancel() noexcept;
+
+  /// The target's state while the interrupt is pending (explain(target())).
+  [[nodiscard]] thread_report explain() const;
+  /// The target thread; empty for an empty receipt.
+  [[nodiscard]] handle target() const;
+  /// Where it was delivered: the poll site as "function+0xoff (module+0xoff)"
+  /// when delivery-site recording is on (debug::record_delivery_sites or
+  /// SAFEPOINT_DEBUG=sites), else empty.
+  [[nodiscard]] std::string site() const;
+
+private:
+  friend struct detail::handle_access;
+  explicit delivery(std::shared_ptr<detail::request_state> s) noexcept
+      : state_(std::move(s)) {}
+  delivery_status wait_ns(int64_t deadline_ns) const;
+  std::shared_ptr<detail::request_state> state_;
+};
+
+/// interrupt(target, e), tracked: returns a receipt instead of a bool (whose
+/// status() is dropped if the target had exited).
+delivery interrupt(const handle &target, std::exception_ptr e, track_t);
+template <class E>
+  requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
+           !std::same_as<std::remove_cvref_t<E>, std::nullptr_t>)
+delivery interrupt(const handle &target, E &&e, track_t t) {
+  return ::safepoint::interrupt(
+      target, std::make_exception_ptr(std::forward<E>(e)), t);
+}
+
+namespace debug {
+/// Records the poll site of every delivery (return address, resolved with
+/// dladdr; costs a symbol lookup per delivery, nothing per poll), for
+/// delivery::site() and this_thread::last_delivery_site(). Also switched on
+/// by the environment variable SAFEPOINT_DEBUG=sites, which prints one line
+/// per delivery to stderr.
+void record_delivery_sites(bool on) noexcept;
+} // namespace debug
+
+namespace this_thread {
+/// Where the calling thread took its last interrupt (see
+/// debug::record_delivery_sites); empty if not recorded.
+std::string last_delivery_site();
+} // namespace this_thread
+
+//===----------------------------------------------------------------------===//
+// std::stop_token bridge
+//===----------------------------------------------------------------------===//
+
+namespace detail {
+struct stop_interrupt_fn {
+  handle target;
+  std::exception_ptr e;
+  void operator()() noexcept {
+    try {
+      ::safepoint::interrupt(target, e);
+    } catch (...) { // bad_alloc: nothing to report to from a stop callback
+    }
+  }
+};
+} // namespace detail
+
+/// RAII: while alive, a stop request on \p token interrupts \p target
+/// (default: the calling thread) with \p e. Cooperative code that checks
+/// the token and preemptive interruption then mix: a std::jthread's body
+/// writes `safepoint::interrupt_on_stop guard(st, Cancelled{});` and its
+/// polls and interruptible waits throw Cancelled when jthread's destructor
+/// or request_stop() asks it to stop. If stop was already requested, the
+/// interrupt is queued at once.
+class interrupt_on_stop {
+public:
+  template <class E>
+    requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr>)
+  interrupt_on_stop(std::stop_token token, E &&e,
+                    handle target = this_thread::handle())
+      : callback_(std::move(token),
+                  detail::stop_interrupt_fn{
+                      std::move(target),
+                      std::make_exception_ptr(std::forward<E>(e))}) {}
+  interrupt_on_stop(const interrupt_on_stop &) = delete;
+  interrupt_on_stop &operator=(const interrupt_on_stop &) = delete;
+
+private:
+  std::stop_callback<detail::stop_interrupt_fn> callback_;
+};
 
 /// Asks \p target to end: interrupt(target, thread_exit{}).
 /// \returns true iff queued for a live thread.

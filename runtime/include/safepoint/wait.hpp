@@ -142,8 +142,10 @@ void mutex_wake(std::atomic<uint32_t> &state, bool all = false) noexcept;
 bool shared_lock_slow(std::atomic<uint32_t> &state, bool exclusive,
                       deadline_ns deadline);
 
-/// Throws the deliverable interrupt.
-[[noreturn]] void throw_interrupt();
+/// Does what a poll does for the interrupt that ended a wait: throws it, or
+/// returns if nothing is to be thrown any more (an on_interrupt handler
+/// resumed, or the interrupt was withdrawn); the caller then waits on.
+void take_interrupt();
 
 } // namespace detail
 
@@ -159,10 +161,15 @@ bool shared_lock_slow(std::atomic<uint32_t> &state, bool exclusive,
 /// should make the blocked wait return (set a flag and notify, write an
 /// eventfd, ...). The waiting thread uses it like this:
 /// \code
-///   safepoint::wait_scope scope([&]() noexcept { flag = 1; futex_wake(&flag); });
-///   while (!ready() && !scope.interrupted())
-///     block_until_ready_or(flag);      // must return once wake() ran
-///   safepoint::poll();                 // throws if interrupted
+///   while (!ready()) {
+///     flag = 0;
+///     {
+///       safepoint::wait_scope scope([&]() noexcept { flag = 1; futex_wake(&flag); });
+///       while (!ready() && !scope.interrupted())
+///         block_until_ready_or(flag);  // must return once wake() ran
+///     }
+///     safepoint::poll();  // throws the interrupt, or runs a handshake
+///   }                     // (run_on) and returns: then wait again
 /// \endcode
 /// Check interrupted() after constructing the scope and before each block:
 /// an interrupt that arrived before the scope existed does not call wake.
@@ -327,7 +334,7 @@ inline void wait(std::condition_variable &cv,
                            static_cast<const std::chrono::steady_clock::
                                            time_point *>(nullptr)) ==
       detail::wait_result::interrupted)
-    detail::throw_interrupt();
+    detail::take_interrupt(); // returning is a spurious wake-up
 }
 
 template <class Lock>
@@ -336,7 +343,7 @@ void wait(std::condition_variable_any &cv, Lock &lk) {
                            static_cast<const std::chrono::steady_clock::
                                            time_point *>(nullptr)) ==
       detail::wait_result::interrupted)
-    detail::throw_interrupt();
+    detail::take_interrupt();
 }
 
 template <class CV, class Lock, class Pred>
@@ -348,7 +355,7 @@ void wait(CV &cv, Lock &lk, Pred pred) {
     if (detail::cv_wait_impl(cv, lk, static_cast<const tp *>(nullptr)) ==
             detail::wait_result::interrupted &&
         !pred()) // a notify that raced with the interrupt wins
-      detail::throw_interrupt();
+      detail::take_interrupt();
 }
 
 template <class CV, class Lock, class Clock, class Duration>
@@ -358,7 +365,8 @@ std::cv_status wait_until(CV &cv, Lock &lk,
                           const std::chrono::time_point<Clock, Duration> &t) {
   switch (detail::cv_wait_impl(cv, lk, &t)) {
   case detail::wait_result::interrupted:
-    detail::throw_interrupt();
+    detail::take_interrupt(); // returning is a spurious wake-up
+    break;
   case detail::wait_result::timeout:
     return std::cv_status::timeout;
   case detail::wait_result::woken:
@@ -378,13 +386,14 @@ bool wait_until(CV &cv, Lock &lk,
     case detail::wait_result::interrupted:
       if (pred()) // a notify that raced with the interrupt wins
         return true;
-      detail::throw_interrupt();
-    case detail::wait_result::timeout:
-      return pred();
+      detail::take_interrupt();
+      [[fallthrough]]; // a handler resumed: as a wake-up
     case detail::wait_result::woken:
       if (Clock::now() >= t)
         return pred();
       break;
+    case detail::wait_result::timeout:
+      return pred();
     }
   }
   return true;

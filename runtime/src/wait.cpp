@@ -465,4 +465,26 @@ void latch_wait(const std::atomic<int> &counter, void *pool,
   leave(pool);
 }
 
+void proxy_wait(const void *version, bool (*done)(const void *),
+                const void *ctx, void *pool, void (*enter)(void *),
+                void (*leave)(void *), bool shared) {
+  // notify_all stores the new value, then bumps *version and wakes if the
+  // pool counts waiters: count ourselves first, then read the version, then
+  // check. A notify we miss changes the version, so the sleep ends at once.
+  auto &ver = *static_cast<const std::atomic<int> *>(version);
+  enter(pool);
+  for (;;) {
+    int v = ver.load(std::memory_order_seq_cst);
+    if (done(ctx))
+      break;
+    if (futex_wait(version, uint32_t(v), shared, no_deadline) ==
+        wait_result::interrupted) {
+      leave(pool);
+      take_interrupt(); // returns if a handler resumed: wait on
+      enter(pool);
+    }
+  }
+  leave(pool);
+}
+
 } // namespace safepoint::detail

@@ -139,6 +139,57 @@ TEST(Delivery, CancelledInterruptIsNeverThrown) {
   EXPECT_EQ(first.status(), safepoint::delivery_status::cancelled);
 }
 
+TEST(Delivery, CancelRacingWithDeliveryHasOneWinner) {
+  // Every receipt ends delivered (thrown exactly once) or cancelled (never
+  // thrown); handshakes in between run exactly once.
+  constexpr int kRounds = 3000;
+  std::atomic<bool> stop{false};
+  std::atomic<int> thrown{0}, ran{0};
+  safepoint::thread t([&] {
+    while (!stop.load()) {
+      try {
+        safepoint::poll();
+      } catch (const Timeout &) {
+        ++thrown;
+      }
+    }
+    poll_until([] { return !safepoint::interrupt_pending(); });
+    // Drain what is left (the loop may have stopped between two sends).
+    for (;;) {
+      try {
+        safepoint::poll();
+        break;
+      } catch (const Timeout &) {
+        ++thrown;
+      }
+    }
+  });
+  std::vector<safepoint::delivery> receipts;
+  std::vector<std::future<void>> handshakes;
+  for (int i = 0; i < kRounds; ++i) {
+    receipts.push_back(
+        safepoint::interrupt(t.handle(), Timeout{i}, safepoint::track));
+    if (i % 3 == 0)
+      receipts.back().cancel();
+    if (i % 5 == 0)
+      handshakes.push_back(safepoint::run_on(t.handle(), [&] { ++ran; }));
+  }
+  for (auto &h : handshakes)
+    ASSERT_EQ(h.wait_for(kGuard), std::future_status::ready);
+  int delivered = 0, cancelled = 0;
+  for (auto &r : receipts) {
+    auto s = r.wait();
+    delivered += s == safepoint::delivery_status::delivered;
+    cancelled += s == safepoint::delivery_status::cancelled;
+  }
+  stop = true;
+  t.join();
+  EXPECT_EQ(delivered + cancelled, kRounds);
+  EXPECT_EQ(thrown.load(), delivered);
+  EXPECT_GE(cancelled, 1);
+  EXPECT_EQ(ran.load(), int(handshakes.size()));
+}
+
 //===----------------------------------------------------------------------===//
 // Introspection
 //===----------------------------------------------------------------------===//

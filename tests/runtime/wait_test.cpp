@@ -10,6 +10,7 @@
 
 #include <array>
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -355,6 +356,23 @@ TEST(Wait, Latch) {
   wait_until_waiting(t.handle());
   l.count_down();
   EXPECT_TRUE(t.join());
+}
+
+TEST(Wait, Barrier) {
+  int completions = 0;
+  std::barrier b(2, [&]() noexcept { ++completions; });
+  // Interrupted while waiting: its arrival counts, the phase is not done.
+  EXPECT_TRUE(interrupted_out_of([&] { safepoint::arrive_and_wait(b); }));
+  EXPECT_EQ(completions, 0);
+  safepoint::thread t([&] {
+    safepoint::arrive_and_wait(b); // completes phase 0 with the first one
+    safepoint::arrive_and_wait(b); // phase 1 waits for main
+    return completions;
+  });
+  wait_until_waiting(t.handle());
+  EXPECT_EQ(completions, 1);
+  b.arrive_and_wait();
+  EXPECT_EQ(t.join(), 2);
 }
 
 TEST(Wait, ReadConsumesNothingWhenInterrupted) {

@@ -39,11 +39,13 @@
 #include "safepoint/safepoint.hpp"
 
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <future>
 #include <latch>
 #include <mutex>
@@ -610,6 +612,11 @@ bool semaphore_acquire(std::atomic<int> &counter, deadline_ns deadline,
 void latch_wait(const std::atomic<int> &counter, void *pool,
                 void (*enter)(void *), void (*leave)(void *),
                 bool shared = atomic_wait_shared);
+/// Interruptible wait on a libstdc++ waiter-pool proxy word (the futex that
+/// notify_all bumps for types the kernel cannot wait on) until done(ctx).
+void proxy_wait(const void *version, bool (*done)(const void *ctx),
+                const void *ctx, void *pool, void (*enter)(void *),
+                void (*leave)(void *), bool shared = atomic_wait_shared);
 } // namespace detail
 
 /// counting_semaphore::acquire() that throws an interrupt arriving while it
@@ -660,6 +667,64 @@ inline void wait(std::latch &l) {
 inline void arrive_and_wait(std::latch &l, std::ptrdiff_t n = 1) {
   l.count_down(n);
   ::safepoint::wait(l);
+}
+
+#if defined(__GLIBCXX__) && defined(_GLIBCXX_HAVE_PLATFORM_WAIT)
+namespace detail {
+/// The layout of libstdc++'s __tree_barrier<CF> (std::barrier's only
+/// member), to reach its phase byte; checked by the static_asserts below.
+template <class CF> struct tree_barrier_layout {
+  std::ptrdiff_t expected;
+  std::unique_ptr<char[]> state;
+  std::__atomic_base<std::ptrdiff_t> adjustment;
+  CF completion;
+  alignas(std::__atomic_ref<std::__barrier_phase_t>::required_alignment)
+      std::__barrier_phase_t phase;
+};
+} // namespace detail
+#endif
+
+/// std::barrier::wait(token) that throws an interrupt arriving while it
+/// waits. The arrival behind \p token still counts: the phase completes
+/// without this thread, which must not wait for that phase again.
+template <class CF>
+void wait(std::barrier<CF> &b,
+          typename std::barrier<CF>::arrival_token &&token) {
+#if defined(__GLIBCXX__) && defined(_GLIBCXX_HAVE_PLATFORM_WAIT)
+  using layout = detail::tree_barrier_layout<CF>;
+  static_assert(sizeof(layout) == sizeof(b) && alignof(layout) == alignof(
+                    std::barrier<CF>), "libstdc++ barrier layout");
+  static_assert(sizeof(token) == sizeof(std::__barrier_phase_t),
+                "libstdc++ barrier token layout");
+  struct ctx_t {
+    const std::__barrier_phase_t *phase;
+    std::__barrier_phase_t old;
+  } ctx{&reinterpret_cast<const layout &>(b).phase, {}};
+  std::memcpy(&ctx.old, &token, sizeof ctx.old);
+  auto &pool = std::__detail::__waiter_pool_base::_S_for(ctx.phase);
+  detail::proxy_wait(
+      &pool._M_ver,
+      [](const void *p) {
+        auto &c = *static_cast<const ctx_t *>(p);
+        return __atomic_load_n(reinterpret_cast<const unsigned char *>(c.phase),
+                               __ATOMIC_ACQUIRE) !=
+               static_cast<unsigned char>(c.old);
+      },
+      &ctx, &pool,
+      [](void *p) {
+        static_cast<std::__detail::__waiter_pool_base *>(p)->_M_enter_wait();
+      },
+      [](void *p) {
+        static_cast<std::__detail::__waiter_pool_base *>(p)->_M_leave_wait();
+      });
+#else
+  b.wait(std::move(token));
+#endif
+}
+/// b.arrive(), then an interruptible wait for the phase to complete (the
+/// arrival counts even if the wait is interrupted).
+template <class CF> void arrive_and_wait(std::barrier<CF> &b) {
+  ::safepoint::wait(b, b.arrive());
 }
 
 //===----------------------------------------------------------------------===//

@@ -106,54 +106,39 @@ void race(const char *name, Op op, Event event) {
   std::printf("%-28s %ld interrupts sent and caught\n", name, sent);
 }
 
+/// A consumer waits (with a timeout) for a producer's notify while being
+/// interrupted: every item produced is consumed at most once.
+template <class CV, class M> void cv_race(const char *name) {
+  CV cv;
+  M m;
+  long produced = 0, consumed = 0;
+  race(
+      name,
+      [&] {
+        std::unique_lock lk(m);
+        if (safepoint::wait_for(cv, lk, 200us,
+                                [&] { return produced > consumed; }))
+          ++consumed;
+      },
+      [&] {
+        {
+          std::lock_guard g(m);
+          ++produced;
+        }
+        cv.notify_one();
+      });
+  EXPECT(consumed <= produced);
+}
+
 } // namespace
 
 int main() {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   race("sleep_for", [] { safepoint::sleep_for(20us); }, [] {});
 
-  {
-    std::mutex m;
-    std::condition_variable cv;
-    long produced = 0, consumed = 0;
-    race(
-        "condition_variable",
-        [&] {
-          std::unique_lock lk(m);
-          if (safepoint::wait_for(cv, lk, 200us,
-                                  [&] { return produced > consumed; }))
-            ++consumed;
-        },
-        [&] {
-          {
-            std::lock_guard g(m);
-            ++produced;
-          }
-          cv.notify_one();
-        });
-    EXPECT(consumed <= produced);
-  }
-  {
-    std::condition_variable_any cv;
-    safepoint::mutex m;
-    long produced = 0, consumed = 0;
-    race(
-        "condition_variable_any",
-        [&] {
-          std::unique_lock lk(m);
-          if (safepoint::wait_for(cv, lk, 200us,
-                                  [&] { return produced > consumed; }))
-            ++consumed;
-        },
-        [&] {
-          {
-            std::lock_guard g(m);
-            ++produced;
-          }
-          cv.notify_all();
-        });
-    EXPECT(consumed <= produced);
-  }
+  cv_race<std::condition_variable, std::mutex>("condition_variable");
+  cv_race<std::condition_variable_any, safepoint::mutex>(
+      "condition_variable_any");
   {
     safepoint::mutex m;
     long counter = 0, by_waiter = 0, by_event = 0;

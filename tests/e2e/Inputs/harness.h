@@ -61,16 +61,20 @@ inline void reached() { __atomic_store_n(&reached_flag, true, __ATOMIC_RELEASE);
 inline unsigned long sink;
 inline void consume(unsigned long v) { __atomic_store_n(&sink, v, __ATOMIC_RELAXED); }
 
-/// Runs body() on a new thread; once it calls reached(), interrupts it with
+/// Runs body() on a new thread; once ready(handle) holds, interrupts it with
 /// Timeout{"e2e", 3}. body() must catch the interrupt itself; an interrupt
-/// that escapes it is reported by join(). If the interrupt is not delivered
-/// within a minute (a missing poll), the test fails instead of hanging.
-template <class F> void interrupt_when_reached(F body) {
-  __atomic_store_n(&reached_flag, false, __ATOMIC_RELAXED);
+/// that escapes it is reported by join(). If the thread never gets ready,
+/// or the interrupt is not delivered within a minute (a missing poll), the
+/// test fails instead of hanging.
+template <class F, class Ready>
+void interrupt_once_ready(F body, Ready ready, const char *never) {
   safepoint::thread t(body);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  while (!__atomic_load_n(&reached_flag, __ATOMIC_ACQUIRE)) {
-    CHECK(std::chrono::steady_clock::now() < deadline);
+  while (!ready(t.handle())) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::fprintf(stderr, "%s\n", never);
+      std::_Exit(2);
+    }
     std::this_thread::yield();
   }
   CHECK(t.interrupt(Timeout{"e2e", 3}));
@@ -79,6 +83,17 @@ template <class F> void interrupt_when_reached(F body) {
     std::_Exit(2);
   }
   t.join();
+}
+
+/// interrupt_once_ready, once body() has called reached().
+template <class F> void interrupt_when_reached(F body) {
+  __atomic_store_n(&reached_flag, false, __ATOMIC_RELAXED);
+  interrupt_once_ready(
+      body,
+      [](const safepoint::handle &) {
+        return __atomic_load_n(&reached_flag, __ATOMIC_ACQUIRE);
+      },
+      "the worker never reached the code under test");
 }
 
 } // namespace harness

@@ -14,21 +14,9 @@ namespace harness {
 /// Runs body() on a new thread; once it is blocked in an interruptible wait,
 /// interrupts it with Timeout{"e2e", 3}. body() must catch the interrupt.
 template <class F> void interrupt_when_waiting(F body) {
-  safepoint::thread t(body);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  while (!safepoint::is_waiting(t.handle())) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      std::fprintf(stderr, "the worker never blocked interruptibly\n");
-      std::_Exit(2);
-    }
-    std::this_thread::yield();
-  }
-  CHECK(t.interrupt(Timeout{"e2e", 3}));
-  if (!t.wait_for(std::chrono::minutes(1))) {
-    std::fprintf(stderr, "interrupt was not delivered within a minute\n");
-    std::_Exit(2);
-  }
-  t.join();
+  interrupt_once_ready(
+      body, [](const safepoint::handle &h) { return safepoint::is_waiting(h); },
+      "the worker never blocked interruptibly");
 }
 
 } // namespace harness

@@ -25,15 +25,20 @@ struct Timeout {
 // RAII resources whose cleanup the demo makes visible.
 struct ScratchBuffer {
   std::vector<std::uint64_t> words = std::vector<std::uint64_t>(1 << 20);
-  ScratchBuffer() { std::printf("  [worker] acquired an 8 MiB scratch buffer\n"); }
-  ~ScratchBuffer() { std::printf("  [worker] ~ScratchBuffer: released 8 MiB\n"); }
+  ScratchBuffer() {
+    std::printf("  [worker] acquired an 8 MiB scratch buffer\n");
+  }
+  ~ScratchBuffer() {
+    std::printf("  [worker] ~ScratchBuffer: released 8 MiB\n");
+  }
 };
 
 struct Progress {
   std::uint64_t found = 0, checked = 0;
   ~Progress() {
     std::printf("  [worker] ~Progress: %" PRIu64 " primes among %" PRIu64
-                " numbers checked\n", found, checked);
+                " numbers checked\n",
+                found, checked);
   }
 };
 
@@ -85,7 +90,8 @@ int main() {
   std::printf("  [main]   200 ms elapsed: interrupt(worker, Timeout{...})\n");
   worker.interrupt(Timeout{"prime search", Clock::now()});
   worker.join();
-  std::printf("  [main]   worker joined; delivery took %.1f us\n\n", micros(latency));
+  std::printf("  [main]   worker joined; delivery took %.1f us\n\n",
+              micros(latency));
 
   // 2. Delivery latency: interrupt a computing thread many times.
   constexpr int Rounds = 2000;
@@ -109,7 +115,8 @@ int main() {
   }
   std::sort(samples.begin(), samples.end());
   auto pct = [&](double p) {
-    return samples[std::min<std::size_t>(samples.size() - 1, p * samples.size())];
+    return samples[std::min<std::size_t>(samples.size() - 1,
+                                         p * samples.size())];
   };
   std::printf("Delivery latency, interrupt() to catch, over %d interrupts of a "
               "computing thread:\n  p50 %.1f us   p99 %.1f us   max %.1f us\n",

@@ -66,7 +66,8 @@ int main() {
     }
     auto d = safepoint::interrupt(worker, Checkpoint{}, safepoint::track);
     bool handled = d.wait() == safepoint::delivery_status::handled;
-    unsigned long saved = safepoint::run_on(worker, [] { return checkpoint; }).get();
+    unsigned long saved =
+        safepoint::run_on(worker, [] { return checkpoint; }).get();
     std::printf("main: checkpoint %s at %lu, worker resumed\n",
                 handled ? "handled" : "NOT handled", saved);
     status = handled && saved > 0 ? 0 : 1;

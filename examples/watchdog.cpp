@@ -6,7 +6,8 @@
 // 20 ms run out, and the commit step is [[no_interrupts]]: the watchdog
 // sees the interrupt queued there and the reason, then delivered after it.
 //
-// Build and run: examples/run-demo.sh builds it; then build/bin/safepoint-watchdog
+// Build and run: examples/run-demo.sh builds it; then
+// build/bin/safepoint-watchdog
 
 #include <safepoint/deadline.hpp>
 #include <safepoint/safepoint.hpp>
@@ -110,8 +111,8 @@ int main() {
     std::printf("planner finished (unexpected)\n");
     return 1;
   } catch (const Timeout &t) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  clk::now() - start)
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clk::now() -
+                                                                    start)
                   .count();
     std::printf("watchdog: caught Timeout{\"%s\", %lld ms} after %lld ms\n",
                 t.what.c_str(), (long long)t.budget.count(), (long long)ms);

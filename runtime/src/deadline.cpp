@@ -14,8 +14,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "safepoint/deadline.hpp"
-#include "safepoint/wait.hpp"
 #include "request.h"
+#include "safepoint/wait.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -135,8 +135,8 @@ deadline_scope::deadline_scope(detail::steady_ns when, std::exception_ptr e)
       when_(when), outer_(detail::t_deadlines) {
   if (!e)
     e = std::make_exception_ptr(deadline_exceeded{
-        id_, std::chrono::steady_clock::time_point(
-                 std::chrono::nanoseconds(when))});
+        id_,
+        std::chrono::steady_clock::time_point(std::chrono::nanoseconds(when))});
   alarm_ = detail::schedule(this_thread::handle(), when, std::move(e));
   detail::t_deadlines = this;
 }
@@ -146,7 +146,8 @@ deadline_scope::~deadline_scope() {
   alarm_.cancel(); // scheduled: unscheduled; queued: withdrawn
 }
 
-std::chrono::steady_clock::time_point deadline_scope::deadline() const noexcept {
+std::chrono::steady_clock::time_point
+deadline_scope::deadline() const noexcept {
   return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(when_));
 }
 

@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "wait_internal.h"
 #include "safepoint/wait.hpp"
+#include "wait_internal.h"
 
 #include <cerrno>
 #include <climits>
@@ -75,13 +75,13 @@ int poll_interruptible(pollfd *fds, unsigned long n, deadline_ns deadline,
                        bool &interrupted) noexcept {
   interrupted = false;
   int efd;
-  if (!can_register_waker() || delivery_deferred_now() ||
-      (efd = wake_fd()) < 0)
+  if (!can_register_waker() || delivery_deferred_now() || (efd = wake_fd()) < 0)
     return raw_poll(fds, n, deadline);
 
   pollfd small[8];
-  pollfd *all = n < 8 ? small
-                      : static_cast<pollfd *>(std::malloc((n + 1) * sizeof(pollfd)));
+  pollfd *all =
+      n < 8 ? small
+            : static_cast<pollfd *>(std::malloc((n + 1) * sizeof(pollfd)));
   if (!all)
     return raw_poll(fds, n, deadline);
   for (unsigned long i = 0; i < n; ++i)
@@ -125,8 +125,9 @@ namespace {
 }
 
 deadline_ns deadline_ms(int timeout_ms) {
-  return timeout_ms < 0 ? no_deadline
-                        : detail::monotonic_ns() + int64_t(timeout_ms) * 1'000'000;
+  return timeout_ms < 0
+             ? no_deadline
+             : detail::monotonic_ns() + int64_t(timeout_ms) * 1'000'000;
 }
 
 /// Waits for \p events on \p fd; 0 on timeout; throws on interrupt/error.

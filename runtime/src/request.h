@@ -1,4 +1,5 @@
-//===- request.h - Tracked interrupts, shared by the runtime sources -------===//
+//===- request.h - Tracked interrupts, shared by the runtime sources
+//-------===//
 //
 // Not installed. A request_state is the shared state behind a
 // safepoint::delivery: the interrupt's life from scheduled (an alarm not yet
@@ -76,8 +77,7 @@ delivery make_delivery(std::shared_ptr<request_state> s) noexcept;
 /// (optional) is moved to queued, or to dropped if the target has exited.
 /// \returns true iff queued for a live thread.
 bool post(const handle &target, std::exception_ptr e,
-          std::function<void()> action,
-          std::shared_ptr<request_state> req);
+          std::function<void()> action, std::shared_ptr<request_state> req);
 
 } // namespace safepoint::detail
 

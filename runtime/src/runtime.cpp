@@ -22,11 +22,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "request.h"
 #include "safepoint/abi.h"
 #include "safepoint/handshake.hpp"
 #include "safepoint/safepoint.hpp"
 #include "safepoint/wait.hpp"
-#include "request.h"
 #include "wait_internal.h"
 
 #include <atomic>
@@ -39,17 +39,17 @@
 #include <dlfcn.h>
 #include <exception>
 #include <fstream>
-#include <sstream>
-#include <string>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <memory>
 #include <mutex>
 #include <pthread.h>
 #include <signal.h>
+#include <sstream>
 #include <stdexcept>
+#include <string>
+#include <sys/syscall.h>
 #include <system_error>
 #include <thread>
+#include <unistd.h>
 #include <utility>
 
 //===----------------------------------------------------------------------===//
@@ -310,7 +310,8 @@ bool g_print_sites = false;
 thread_local std::string t_last_site;
 
 [[gnu::constructor]] void read_debug_environment() {
-  if (const char *v = std::getenv("SAFEPOINT_DEBUG"); v && std::strstr(v, "sites")) {
+  if (const char *v = std::getenv("SAFEPOINT_DEBUG");
+      v && std::strstr(v, "sites")) {
     g_print_sites = true;
     g_record_sites.store(true, std::memory_order_relaxed);
   }
@@ -360,8 +361,7 @@ void record_site(void *ra, const std::exception_ptr &e,
     if (g_print_sites) {
       const std::type_info *t = e.__cxa_exception_type();
       std::fprintf(stderr, "safepoint: delivered %s at %s\n",
-                   t ? demangle(t->name()).c_str() : "?",
-                   t_last_site.c_str());
+                   t ? demangle(t->name()).c_str() : "?", t_last_site.c_str());
     }
   } catch (...) { // bad_alloc: a debug aid, never a reason to fail delivery
   }
@@ -437,9 +437,8 @@ bool deliver(void *site, bool may_throw) {
         return false;
       }
       if (!head->action &&
-          !(head->request &&
-            request_state::is_final(
-                head->request->status.load(std::memory_order_acquire))))
+          !(head->request && request_state::is_final(head->request->status.load(
+                                 std::memory_order_acquire))))
         return true; // an exception to throw: leave it to a poll
     }
     std::unique_ptr<interrupt_node> n(take_oldest(r));
@@ -451,8 +450,9 @@ bool deliver(void *site, bool may_throw) {
     }
     std::shared_ptr<request_state> req = std::move(n->request);
     int queued = int(safepoint::delivery_status::queued);
-    if (req && !req->status.compare_exchange_strong(
-                   queued, request_state::delivering, std::memory_order_acq_rel))
+    if (req &&
+        !req->status.compare_exchange_strong(queued, request_state::delivering,
+                                             std::memory_order_acq_rel))
       continue; // withdrawn by cancel()
     std::exception_ptr e = std::move(n->exception);
     n.reset();
@@ -509,9 +509,8 @@ thread_terminated::thread_terminated()
 thread_terminated::~thread_terminated() = default;
 
 bool handle::alive() const noexcept {
-  return record_ &&
-         (record_->state.load(std::memory_order_acquire) &
-          detail::thread_record::dead_bit) == 0;
+  return record_ && (record_->state.load(std::memory_order_acquire) &
+                     detail::thread_record::dead_bit) == 0;
 }
 
 std::thread::id handle::id() const noexcept {
@@ -589,8 +588,7 @@ bool post_action(const handle &target, std::function<void()> action) {
   return post(target, nullptr, std::move(action), nullptr);
 }
 
-interrupt_handler_base::interrupt_handler_base() noexcept
-    : outer_(t_handlers) {
+interrupt_handler_base::interrupt_handler_base() noexcept : outer_(t_handlers) {
   t_handlers = this;
 }
 
@@ -641,9 +639,7 @@ bool delivery::done() const noexcept {
                         state_->status.load(std::memory_order_acquire));
 }
 
-delivery_status delivery::wait() const {
-  return wait_ns(detail::no_deadline);
-}
+delivery_status delivery::wait() const { return wait_ns(detail::no_deadline); }
 
 delivery_status delivery::wait_ns(int64_t deadline) const {
   if (!state_)
@@ -657,10 +653,10 @@ delivery_status delivery::wait_ns(int64_t deadline) const {
   if (deadline == detail::no_deadline)
     ::safepoint::wait(r.cv, lock, final);
   else
-    ::safepoint::wait_until(
-        r.cv, lock,
-        std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline)),
-        final);
+    ::safepoint::wait_until(r.cv, lock,
+                            std::chrono::steady_clock::time_point(
+                                std::chrono::nanoseconds(deadline)),
+                            final);
   return status();
 }
 
@@ -729,27 +725,48 @@ peek_eh(const void *globals, bool &caught, bool &unwinding) noexcept {
 const char *syscall_name(long nr) noexcept {
 #if defined(__x86_64__)
   switch (nr) {
-  case 0: return "read";
-  case 1: return "write";
-  case 7: return "poll";
-  case 23: return "select";
-  case 34: return "pause";
-  case 35: return "nanosleep";
-  case 42: return "connect";
-  case 43: return "accept";
-  case 44: return "sendto";
-  case 45: return "recvfrom";
-  case 46: return "sendmsg";
-  case 47: return "recvmsg";
-  case 61: return "wait4";
-  case 202: return "futex";
-  case 230: return "clock_nanosleep";
-  case 232: return "epoll_wait";
-  case 270: return "pselect6";
-  case 271: return "ppoll";
-  case 281: return "epoll_pwait";
-  case 288: return "accept4";
-  case 449: return "futex_waitv";
+  case 0:
+    return "read";
+  case 1:
+    return "write";
+  case 7:
+    return "poll";
+  case 23:
+    return "select";
+  case 34:
+    return "pause";
+  case 35:
+    return "nanosleep";
+  case 42:
+    return "connect";
+  case 43:
+    return "accept";
+  case 44:
+    return "sendto";
+  case 45:
+    return "recvfrom";
+  case 46:
+    return "sendmsg";
+  case 47:
+    return "recvmsg";
+  case 61:
+    return "wait4";
+  case 202:
+    return "futex";
+  case 230:
+    return "clock_nanosleep";
+  case 232:
+    return "epoll_wait";
+  case 270:
+    return "pselect6";
+  case 271:
+    return "ppoll";
+  case 281:
+    return "epoll_pwait";
+  case 288:
+    return "accept4";
+  case 449:
+    return "futex_waitv";
   }
 #endif
   (void)nr;

@@ -26,10 +26,10 @@ namespace safepoint {
 
 namespace {
 
-std::mutex g_mutex;            // guards g_target and g_active
-handle g_target;               // where signals go
-bool g_active = false;         // a signal_interrupts is alive
-int g_pipe[2] = {-1, -1};      // handler -> watcher
+std::mutex g_mutex;       // guards g_target and g_active
+handle g_target;          // where signals go
+bool g_active = false;    // a signal_interrupts is alive
+int g_pipe[2] = {-1, -1}; // handler -> watcher
 std::atomic<int64_t> g_window_ns{0};
 std::atomic<int64_t> g_last_ns[NSIG];
 

@@ -15,9 +15,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "wait_internal.h"
-#include "safepoint/abi.h"
 #include "safepoint/wait.hpp"
+#include "safepoint/abi.h"
+#include "wait_internal.h"
 
 #include <atomic>
 #include <cerrno>
@@ -100,11 +100,10 @@ int futex_wait2(const void *word, uint32_t val, bool shared,
                 const std::atomic<uint32_t> *park, uint32_t seq,
                 deadline_ns deadline) noexcept {
   if (!g_no_waitv.load(std::memory_order_relaxed)) {
-    futex_waitv_entry w[2] = {
-        {val, reinterpret_cast<uintptr_t>(word),
-         uint32_t(FUTEX_32 | private_flag(shared)), 0},
-        {seq, reinterpret_cast<uintptr_t>(park),
-         uint32_t(FUTEX_32 | FUTEX_PRIVATE_FLAG), 0}};
+    futex_waitv_entry w[2] = {{val, reinterpret_cast<uintptr_t>(word),
+                               uint32_t(FUTEX_32 | private_flag(shared)), 0},
+                              {seq, reinterpret_cast<uintptr_t>(park),
+                               uint32_t(FUTEX_32 | FUTEX_PRIVATE_FLAG), 0}};
     timespec ts = to_timespec(deadline);
     long rc = syscall(SYS_futex_waitv, w, 2, 0,
                       deadline == no_deadline ? nullptr : &ts, CLOCK_MONOTONIC);
@@ -235,8 +234,7 @@ bool try_notify(const cv_ops &ops) noexcept {
   int64_t backoff = 0;
   for (;;) {
     uint32_t seq = g_service_seq.load(seq_cst);
-    for (cv_node *j = g_jobs.exchange(nullptr, std::memory_order_acquire);
-         j;) {
+    for (cv_node *j = g_jobs.exchange(nullptr, std::memory_order_acquire); j;) {
       cv_node *next = j->next;
       j->next = local;
       local = j;
@@ -246,7 +244,7 @@ bool try_notify(const cv_ops &ops) noexcept {
       if (j->cancel.load(std::memory_order_acquire) || try_notify(*j->ops)) {
         *pp = j->next;
         j->job.store(2, std::memory_order_release); // j may be gone after
-        futex_wake(&j->job, 1, false);               // (a stale wake is fine)
+        futex_wake(&j->job, 1, false);              // (a stale wake is fine)
       } else {
         pp = &j->next;
       }
@@ -350,8 +348,9 @@ bool shared_lock_slow(std::atomic<uint32_t> &state, bool exclusive,
   using sm = ::safepoint::shared_mutex;
   for (;;) {
     uint32_t s = state.load(std::memory_order_relaxed);
-    bool free = exclusive ? (s & ~sm::waiters) == 0
-                          : !(s & sm::writer) && (s & sm::readers) != sm::readers;
+    bool free = exclusive
+                    ? (s & ~sm::waiters) == 0
+                    : !(s & sm::writer) && (s & sm::readers) != sm::readers;
     if (free) {
       if (state.compare_exchange_weak(s, exclusive ? s | sm::writer : s + 1,
                                       std::memory_order_acquire))
@@ -405,8 +404,8 @@ load_tid(const int32_t *tid) noexcept {
 
 void join(std::thread &t) {
   std::ptrdiff_t offset = pthread_tid_offset();
-  if (offset >= 0 && t.joinable() &&
-      t.get_id() != std::this_thread::get_id() && park_word()) {
+  if (offset >= 0 && t.joinable() && t.get_id() != std::this_thread::get_id() &&
+      park_word()) {
     auto *tid = reinterpret_cast<const int32_t *>(
         reinterpret_cast<char *>(t.native_handle()) + offset);
     for (int32_t v; (v = load_tid(tid)) != 0;)

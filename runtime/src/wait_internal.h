@@ -1,4 +1,5 @@
-//===- wait_internal.h - Waker registry shared by runtime.cpp and wait.cpp -===//
+//===- wait_internal.h - Waker registry shared by runtime.cpp and wait.cpp
+//-===//
 //
 // Not installed. The thread record (runtime.cpp) owns, per registered thread:
 //

@@ -21,8 +21,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "wait_internal.h"
 #include "safepoint/wait.hpp"
+#include "wait_internal.h"
 
 #include <cerrno>
 #include <chrono>
@@ -313,15 +313,14 @@ int __safepoint_wrap_epoll_wait(int epfd, epoll_event *events, int max,
       return -1;
     } else if (rc < 0) {
       return ::epoll_wait(epfd, events, max, 0) == 0 && errno == EINTR ? -1
-                                                                        : rc;
+                                                                       : rc;
     }
     if (deadline != no_deadline && monotonic_ns() >= deadline)
       return 0;
   }
 }
 
-int __safepoint_wrap_pthread_cond_wait(pthread_cond_t *cv,
-                                       pthread_mutex_t *m) {
+int __safepoint_wrap_pthread_cond_wait(pthread_cond_t *cv, pthread_mutex_t *m) {
   if (!may_interrupt())
     return ::pthread_cond_wait(cv, m);
   pthread_cv_wait w{cv, m, nullptr, CLOCK_REALTIME, false};
@@ -338,8 +337,7 @@ int __safepoint_wrap_pthread_cond_timedwait(pthread_cond_t *cv,
 }
 
 int __safepoint_wrap_pthread_cond_clockwait(pthread_cond_t *cv,
-                                            pthread_mutex_t *m,
-                                            clockid_t clock,
+                                            pthread_mutex_t *m, clockid_t clock,
                                             const timespec *abstime) {
   if (!may_interrupt() || !abstime)
     return ::pthread_cond_clockwait(cv, m, clock, abstime);
@@ -400,8 +398,8 @@ bool __safepoint_wrap_cxx_futex_wait_until(
   if (has_timeout) {
     if (s.count() < 0)
       return false;
-    int64_t left = s.count() * 1'000'000'000 + ns.count() -
-                   clock_ns(CLOCK_REALTIME);
+    int64_t left =
+        s.count() * 1'000'000'000 + ns.count() - clock_ns(CLOCK_REALTIME);
     if (left <= 0)
       return false;
     deadline = after(left);

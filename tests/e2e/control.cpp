@@ -46,7 +46,8 @@ static void handler_resumes_in_loop() {
     auto d = safepoint::interrupt(t.handle(), Progress{}, safepoint::track);
     CHECK(d.wait() == safepoint::delivery_status::handled);
   }
-  auto d = safepoint::interrupt(t.handle(), Timeout{"e2e", 3}, safepoint::track);
+  auto d =
+      safepoint::interrupt(t.handle(), Timeout{"e2e", 3}, safepoint::track);
   CHECK(d.wait() == safepoint::delivery_status::delivered);
   CHECK(d.site().find("spin_loop") != std::string::npos);
   CHECK(t.join() == 3);
@@ -87,7 +88,8 @@ static void handshake_in_computing_thread() {
   safepoint::thread t([] { spin_loop(6); });
   while (!__atomic_load_n(&reached_flag, __ATOMIC_ACQUIRE))
     std::this_thread::yield();
-  auto f = safepoint::run_on(t.handle(), [] { return std::this_thread::get_id(); });
+  auto f =
+      safepoint::run_on(t.handle(), [] { return std::this_thread::get_id(); });
   CHECK(f.wait_for(1min) == std::future_status::ready);
   CHECK(f.get() == t.get_id());
   t.terminate();

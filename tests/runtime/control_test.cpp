@@ -81,8 +81,8 @@ TEST(Delivery, QueuedThenDeliveredWithSite) {
     }
     return false;
   });
-  safepoint::delivery d = safepoint::interrupt(t.handle(), Timeout{1},
-                                               safepoint::track);
+  safepoint::delivery d =
+      safepoint::interrupt(t.handle(), Timeout{1}, safepoint::track);
   EXPECT_FALSE(d.done());
   sent = true;
   EXPECT_EQ(d.wait(), safepoint::delivery_status::delivered);
@@ -230,8 +230,7 @@ TEST(Explain, SaysWhyNotDelivered) {
   safepoint::thread_report r = d.explain();
   EXPECT_TRUE(r.alive);
   EXPECT_EQ(r.queued, 1u);
-  EXPECT_EQ(r.reason, safepoint::pending_reason::no_interrupts)
-      << r.describe();
+  EXPECT_EQ(r.reason, safepoint::pending_reason::no_interrupts) << r.describe();
   go.count_down();
   while (phase.load() != 1)
     std::this_thread::yield();
@@ -275,13 +274,12 @@ TEST(Explain, SaysWhyNotDelivered) {
 TEST(RunOn, RunsOnTargetAndReturnsResult) {
   std::atomic<bool> stop{false};
   safepoint::thread t([&] { poll_until([&] { return stop.load(); }); });
-  auto f = safepoint::run_on(t.handle(),
-                             [] { return std::this_thread::get_id(); });
+  auto f =
+      safepoint::run_on(t.handle(), [] { return std::this_thread::get_id(); });
   ASSERT_EQ(f.wait_for(kGuard), std::future_status::ready);
   EXPECT_EQ(f.get(), t.get_id());
-  auto g = safepoint::run_on(t.handle(), []() -> int {
-    throw std::runtime_error("in handshake");
-  });
+  auto g = safepoint::run_on(
+      t.handle(), []() -> int { throw std::runtime_error("in handshake"); });
   EXPECT_THROW(g.get(), std::runtime_error); // stored, not thrown in t
   stop = true;
   EXPECT_NO_THROW(t.join());
@@ -475,9 +473,8 @@ TEST(Deadline, EnforcedInsideInterruptibleWaits) {
   std::mutex m;
   std::condition_variable cv;
   std::unique_lock lk(m);
-  bool timed_out = !safepoint::move_on_after(5ms, [&] {
-    safepoint::wait(cv, lk, [] { return false; });
-  });
+  bool timed_out = !safepoint::move_on_after(
+      5ms, [&] { safepoint::wait(cv, lk, [] { return false; }); });
   EXPECT_TRUE(timed_out);
   EXPECT_TRUE(lk.owns_lock());
 }

@@ -14,8 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <iostream>
 #include <future>
+#include <iostream>
 #include <latch>
 #include <memory>
 #include <stdexcept>
@@ -66,7 +66,8 @@ struct SetOnDestroy {
 };
 
 /// Polls until an interrupt is thrown or the guard expires (then returns).
-void poll_until_interrupted(std::chrono::steady_clock::duration limit = kGuard) {
+void poll_until_interrupted(
+    std::chrono::steady_clock::duration limit = kGuard) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end)
     safepoint::poll();
@@ -460,7 +461,8 @@ TEST_F(Runtime, JoinErrors) {
   safepoint::thread<void> empty;
   EXPECT_FALSE(empty.joinable());
   EXPECT_EQ(empty.get_id(), std::thread::id());
-  EXPECT_EQ(system_error_of([&] { empty.join(); }), std::errc::invalid_argument);
+  EXPECT_EQ(system_error_of([&] { empty.join(); }),
+            std::errc::invalid_argument);
   EXPECT_EQ(system_error_of([&] { (void)empty.wait_for(1ms); }),
             std::errc::invalid_argument);
   EXPECT_EQ(system_error_of([&] { (void)empty.join_for(1ms); }),
@@ -605,7 +607,8 @@ TEST_F(Runtime, NoWakeupLostWhenSendingRacesWithClearing) {
     for (int i = round % 3; i >= 0; --i)
       sent += t.interrupt(Seq{sent});
     const auto limit = std::chrono::steady_clock::now() + 5s;
-    for (unsigned spin = 0; delivered.load(std::memory_order_relaxed) != sent;) {
+    for (unsigned spin = 0;
+         delivered.load(std::memory_order_relaxed) != sent;) {
       if (++spin % 128 != 0)
         continue;
       if (std::chrono::steady_clock::now() > limit) {
@@ -811,8 +814,8 @@ TEST_F(Runtime, MaskedInterruptsAreDeliveredInOrderOnePerPoll) {
 
   std::vector<int> got;
   for (int i = 0; i < kCount; ++i) {
-    EXPECT_NE(__safepoint_pending, 0u) << "pending word clear with "
-                                       << kCount - i << " queued";
+    EXPECT_NE(__safepoint_pending, 0u)
+        << "pending word clear with " << kCount - i << " queued";
     const int n = poll_seq();
     EXPECT_NE(n, -1) << "poll " << i << " delivered nothing";
     got.push_back(n);

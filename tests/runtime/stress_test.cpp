@@ -192,7 +192,8 @@ private:
     if (sh_.lost_wakeups.load(relaxed) != 0 || // already failed: stay fast
         !safepoint::interrupt_pending() || word.load(relaxed) != 0)
       return;
-    const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    const auto limit =
+        std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (word.load(relaxed) == 0) {
       if (std::chrono::steady_clock::now() > limit) {
         ++sh_.lost_wakeups;
@@ -242,9 +243,9 @@ private:
     IdRecord &r = sh_.ids[id];
     r.sender.store(static_cast<std::int16_t>(id_), relaxed);
     r.target.store(static_cast<std::int16_t>(target), relaxed);
-    const bool ok = safepoint::interrupt(
-        h, Payload{std::make_shared<Token>(id), id_, target,
-                   ++next_seq_[target]});
+    const bool ok =
+        safepoint::interrupt(h, Payload{std::make_shared<Token>(id), id_,
+                                        target, ++next_seq_[target]});
     r.send_result.store(ok ? 1 : 0, relaxed);
   }
 
@@ -321,8 +322,8 @@ TEST(RuntimeStress, ConservationOfInterrupts) {
   for (auto &m : managers)
     m.join();
 
-  const auto elapsed = std::chrono::duration<double>(
-      std::chrono::steady_clock::now() - start);
+  const auto elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
   EXPECT_EQ(sh.masked_deliveries, 0) << "delivery while deferred";
   EXPECT_EQ(sh.wrong_target, 0);
   EXPECT_EQ(sh.out_of_order, 0) << "FIFO broken, or an interrupt lost or "

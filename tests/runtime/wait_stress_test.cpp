@@ -40,7 +40,7 @@ int failures = 0;
 #define EXPECT(cond)                                                           \
   do {                                                                         \
     if (!(cond)) {                                                             \
-      std::fprintf(stderr, "%s: %s:%d: %s\n", current, __FILE__, __LINE__,    \
+      std::fprintf(stderr, "%s: %s:%d: %s\n", current, __FILE__, __LINE__,     \
                    #cond);                                                     \
       ++failures;                                                              \
     }                                                                          \
@@ -134,7 +134,8 @@ template <class CV, class M> void cv_race(const char *name) {
 
 int main() {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  race("sleep_for", [] { safepoint::sleep_for(20us); }, [] {});
+  race(
+      "sleep_for", [] { safepoint::sleep_for(20us); }, [] {});
 
   cv_race<std::condition_variable, std::mutex>("condition_variable");
   cv_race<std::condition_variable_any, safepoint::mutex>(

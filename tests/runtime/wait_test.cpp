@@ -53,7 +53,8 @@ void wait_until_waiting(const safepoint::handle &h) {
 /// returns whether Stop{7} came out of wait(). after() runs on the thread
 /// after the catch (to check the resource state there).
 template <class W, class A = void (*)()>
-bool interrupted_out_of(W wait, A after = [] {}) {
+bool interrupted_out_of(
+    W wait, A after = [] {}) {
   std::atomic<bool> caught{false};
   safepoint::thread t([&] {
     try {
@@ -76,9 +77,8 @@ TEST(Wait, SleepForIsInterrupted) {
 }
 
 TEST(Wait, SleepUntilSystemClockIsInterrupted) {
-  EXPECT_TRUE(interrupted_out_of([] {
-    safepoint::sleep_until(std::chrono::system_clock::now() + 1h);
-  }));
+  EXPECT_TRUE(interrupted_out_of(
+      [] { safepoint::sleep_until(std::chrono::system_clock::now() + 1h); }));
 }
 
 TEST(Wait, SleepCompletesWithoutInterrupt) {
@@ -154,8 +154,9 @@ TEST(Wait, ConditionVariableTimedWaits) {
   std::unique_lock lk(m);
   safepoint::this_thread::handle();
   EXPECT_FALSE(safepoint::wait_for(cv, lk, 1ms, [] { return false; }));
-  EXPECT_EQ(safepoint::wait_until(cv, lk, std::chrono::system_clock::now() + 1ms),
-            std::cv_status::timeout);
+  EXPECT_EQ(
+      safepoint::wait_until(cv, lk, std::chrono::system_clock::now() + 1ms),
+      std::cv_status::timeout);
   EXPECT_TRUE(interrupted_out_of([&] {
     std::mutex m2;
     std::unique_lock lk2(m2);
@@ -379,7 +380,8 @@ TEST(Wait, ReadConsumesNothingWhenInterrupted) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   char buf[4];
-  EXPECT_TRUE(interrupted_out_of([&] { (void)safepoint::read(fds[0], buf, 4); }));
+  EXPECT_TRUE(
+      interrupted_out_of([&] { (void)safepoint::read(fds[0], buf, 4); }));
   ASSERT_EQ(::write(fds[1], "ab", 2), 2);
   safepoint::this_thread::handle();
   EXPECT_EQ(safepoint::read(fds[0], buf, 4), 2u);
@@ -396,7 +398,8 @@ TEST(Wait, WriteOnFullPipeIsInterrupted) {
   while (::write(fds[1], junk.data(), junk.size()) > 0) {
   }
   fcntl(fds[1], F_SETFL, 0);
-  EXPECT_TRUE(interrupted_out_of([&] { (void)safepoint::write(fds[1], "y", 1); }));
+  EXPECT_TRUE(
+      interrupted_out_of([&] { (void)safepoint::write(fds[1], "y", 1); }));
   close(fds[0]);
   close(fds[1]);
 }

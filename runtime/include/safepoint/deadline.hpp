@@ -1,4 +1,5 @@
-//===- safepoint/deadline.hpp - Alarms, watchdogs and scoped deadlines -*- C++ -*-===//
+//===- safepoint/deadline.hpp - Alarms, watchdogs and scoped deadlines -*- C++
+//-*-===//
 //
 // Time limits that need no token passed around: they arrive as interrupts,
 // so they are enforced at every poll and inside every interruptible wait.
@@ -45,7 +46,7 @@ namespace safepoint {
 /// thread_exit, not derived from std::exception: a `catch (std::exception&)`
 /// in the code being timed must not swallow a cancellation.
 struct deadline_exceeded {
-  std::uint64_t scope;                          ///< the scope that expired
+  std::uint64_t scope;                            ///< the scope that expired
   std::chrono::steady_clock::time_point deadline; ///< its deadline
   [[nodiscard]] const char *what() const noexcept {
     return "safepoint: deadline exceeded";

@@ -1,4 +1,5 @@
-//===- safepoint/handshake.hpp - Code run at another thread's safepoint -*- C++ -*-===//
+//===- safepoint/handshake.hpp - Code run at another thread's safepoint -*- C++
+//-*-===//
 //
 // Two ways to run code at the interrupt point itself, in the target thread:
 //
@@ -88,8 +89,8 @@ public:
   interrupt_handler_base *outer_; // the enclosing handler (runtime-owned)
 
 protected:
-  interrupt_handler_base() noexcept;  // pushes this
-  ~interrupt_handler_base();          // pops this
+  interrupt_handler_base() noexcept; // pushes this
+  ~interrupt_handler_base();         // pops this
   interrupt_handler_base(const interrupt_handler_base &) = delete;
   interrupt_handler_base &operator=(const interrupt_handler_base &) = delete;
 };

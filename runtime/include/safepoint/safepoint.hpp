@@ -41,9 +41,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
-#include <stdexcept>
 #include <system_error>
 #include <thread>
 #include <tuple>
@@ -150,9 +150,10 @@ bool interrupt(const handle &target, std::exception_ptr e);
 /// \p target; the target's `catch (E &)` sees the same type and data.
 /// Same contract as the std::exception_ptr overload.
 template <class E>
-  requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
-           !std::same_as<std::remove_cvref_t<E>, std::nullptr_t>)
-bool interrupt(const handle &target, E &&e) {
+requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
+         !std::same_as<std::remove_cvref_t<E>,
+                       std::nullptr_t>) bool interrupt(const handle &target,
+                                                       E &&e) {
   return ::safepoint::interrupt(target,
                                 std::make_exception_ptr(std::forward<E>(e)));
 }
@@ -272,11 +273,11 @@ private:
 /// status() is dropped if the target had exited).
 delivery interrupt(const handle &target, std::exception_ptr e, track_t);
 template <class E>
-  requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
-           !std::same_as<std::remove_cvref_t<E>, std::nullptr_t>)
-delivery interrupt(const handle &target, E &&e, track_t t) {
-  return ::safepoint::interrupt(
-      target, std::make_exception_ptr(std::forward<E>(e)), t);
+requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
+         !std::same_as<std::remove_cvref_t<E>, std::nullptr_t>) delivery
+    interrupt(const handle &target, E &&e, track_t t) {
+  return ::safepoint::interrupt(target,
+                                std::make_exception_ptr(std::forward<E>(e)), t);
 }
 
 namespace debug {
@@ -321,9 +322,9 @@ struct stop_interrupt_fn {
 class interrupt_on_stop {
 public:
   template <class E>
-    requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr>)
-  interrupt_on_stop(std::stop_token token, E &&e,
-                    handle target = this_thread::handle())
+  requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr>)
+      interrupt_on_stop(std::stop_token token, E &&e,
+                        handle target = this_thread::handle())
       : callback_(std::move(token),
                   detail::stop_interrupt_fn{
                       std::move(target),
@@ -416,9 +417,7 @@ void join(std::thread &t);
 /// dead and rethrows (std::system_error).
 std::thread start_thread(const std::shared_ptr<thread_state_base> &state);
 
-template <class R> struct result_storage {
-  using type = R;
-};
+template <class R> struct result_storage { using type = R; };
 template <class R> struct result_storage<R &> {
   using type = std::reference_wrapper<R>;
 };
@@ -446,8 +445,7 @@ public:
     if constexpr (std::is_void_v<R>)
       std::apply(invoke, std::move(call));
     else
-      this->result.emplace(
-          static_cast<R>(std::apply(invoke, std::move(call))));
+      this->result.emplace(static_cast<R>(std::apply(invoke, std::move(call))));
   }
 
 private:
@@ -471,10 +469,10 @@ public:
   using result_type = R;
   /// What join_for() returns: bool for void R, else std::optional of R
   /// (std::optional<std::reference_wrapper<T>> for R = T&).
-  using join_for_result =
-      std::conditional_t<std::is_void_v<R>, bool,
-                         std::optional<typename detail::result_storage<
-                             std::conditional_t<std::is_void_v<R>, int, R>>::type>>;
+  using join_for_result = std::conditional_t<
+      std::is_void_v<R>, bool,
+      std::optional<typename detail::result_storage<
+          std::conditional_t<std::is_void_v<R>, int, R>>::type>>;
 
   /// Not a thread; not joinable.
   thread() noexcept = default;
@@ -482,9 +480,10 @@ public:
   /// Starts a thread running std::invoke(decay-copy(f), decay-copy(a)...).
   /// \throws std::system_error if the thread cannot be started.
   template <class F, class... A>
-    requires(!std::same_as<std::remove_cvref_t<F>, thread> &&
-             std::is_invocable_r_v<R, std::decay_t<F>, std::decay_t<A>...>)
-  explicit thread(F &&f, A &&...a)
+  requires(!std::same_as<std::remove_cvref_t<F>, thread> &&
+           std::is_invocable_r_v<R, std::decay_t<F>,
+                                 std::decay_t<A>...>) explicit thread(F &&f,
+                                                                      A &&...a)
       : state_(std::make_shared<
                detail::thread_task<R, std::decay_t<F>, std::decay_t<A>...>>(
             std::forward<F>(f), std::forward<A>(a)...)),
@@ -518,9 +517,9 @@ public:
   /// safepoint::interrupt(handle(), e).
   /// \throws std::invalid_argument if there is no thread (empty handle).
   template <class E>
-    requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
-             !std::same_as<std::remove_cvref_t<E>, std::nullptr_t>)
-  bool interrupt(E &&e) {
+  requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
+           !std::same_as<std::remove_cvref_t<E>,
+                         std::nullptr_t>) bool interrupt(E &&e) {
     return ::safepoint::interrupt(handle_, std::forward<E>(e));
   }
   /// safepoint::interrupt(handle(), e).
@@ -610,9 +609,8 @@ public:
 private:
   void check_joinable() const {
     if (!thread_.joinable())
-      throw std::system_error(
-          std::make_error_code(std::errc::invalid_argument),
-          "safepoint::thread: not joinable");
+      throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                              "safepoint::thread: not joinable");
   }
   void check_not_self() const {
     if (thread_.get_id() == std::this_thread::get_id())

@@ -122,6 +122,9 @@ class Harness:
         self.sp_ldflags = cfg("--ldflags")
         self.configs = ["plain", "default"] + (["naive"] if args.naive else [])
         self.configs = [c for c in CONFIGS if c in self.configs]
+        # Ablations (micro-kernels only): the default placement without one
+        # technique, named no-<technique>[+<technique>...] (SAFEPOINT_ABLATE).
+        self.configs += ["no-" + t for t in args.ablation.split(",") if t]
         self.results = {}
         os.makedirs(self.out, exist_ok=True)
         os.makedirs(os.path.join(self.out, "logs"), exist_ok=True)
@@ -134,6 +137,13 @@ class Harness:
         if config == "naive":
             flags.append("-fplugin-arg-safepoint-placement=naive")
         return flags
+
+    def compile_env(self, config):
+        env = dict(os.environ)
+        env.pop("SAFEPOINT_ABLATE", None)
+        if config.startswith("no-"):
+            env["SAFEPOINT_ABLATE"] = config[3:].replace("+", ",")
+        return env
 
     def ldflags(self, config):
         return [] if config == "plain" else list(self.sp_ldflags)
@@ -159,6 +169,9 @@ class Harness:
                         os.path.join(drv, "unwind_hook.cpp"), "-o", hook],
                        check=True)
         for config in self.configs:
+            if config.startswith("no-"):
+                objs[config] = objs["default"]
+                continue
             o = os.path.join(bdir, f"driver.{config}.o")
             subprocess.run([self.cxx, "-std=c++20"] + OPT + ["-Wall", "-Wextra"]
                            + self.cflags(config) +
@@ -186,7 +199,8 @@ class Harness:
                            ["-Wall", "-Wextra"] + self.cflags(config) +
                            REMARK_FLAGS + ["-c", src, "-o", obj])
                     with open(logf, "w") as lf:
-                        rc, _, c = run_timed(cmd, stderr=lf)
+                        rc, _, c = run_timed(cmd, stderr=lf,
+                                             env=self.compile_env(config))
                     if rc != 0:
                         sys.exit(f"compile failed: {' '.join(cmd)} (see {logf})")
                     cpu[config].append(c)
@@ -219,9 +233,39 @@ class Harness:
         d = json.loads(p.stdout.strip().splitlines()[-1])
         return d["time_ns"] / 1e9, d["checksum"]
 
+    def count_micro(self, name):
+        """Instructions of exactly one run of the kernel, counted by callgrind
+        (bench_count_region in driver.cpp): deterministic, so one count per
+        configuration is enough and a shared machine cannot disturb it."""
+        for config in self.configs:
+            c = self.results[name]["configs"][config]
+            logf = os.path.join(self.out, "logs",
+                                f"count-{name}-{config}.callgrind.log")
+            # valgrind 3.19 cannot read clang's DWARF 5 (the runtime has
+            # -g): count a copy without debug information (symbols kept).
+            exe = c["exe"] + ".nodebug"
+            subprocess.run(["objcopy", "--strip-debug", c["exe"], exe],
+                           check=True)
+            cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+                   "--toggle-collect=bench_count_region",
+                   "--callgrind-out-file=/dev/null", exe, "--count"]
+            with open(logf, "w") as lf:
+                p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=lf,
+                                   text=True, timeout=3600)
+            m = re.search(r"Collected : (\d+)", open(logf).read())
+            if p.returncode != 0 or not m:
+                log(f"count {name}/{config}: FAILED (see {logf})")
+                continue
+            c["instructions"] = int(m.group(1))
+            c.setdefault("checksums", set()).add(
+                json.loads(p.stdout.strip().splitlines()[-1])["checksum"])
+        cs = self.results[name]["configs"]
+        log(f"instructions {name}: " + ", ".join(
+            f"{k} {cs[k].get('instructions', 0) / 1e6:.1f} M" for k in self.configs))
+
     def latency_micro(self, name):
         for config in self.configs:
-            if config == "plain":
+            if config not in ("naive", "default"):
                 continue
             c = self.results[name]["configs"][config]
             samples = os.path.join(self.out, "logs",
@@ -290,6 +334,8 @@ class Harness:
                                                    "configs": {}})
             good = True
             for config in self.configs:
+                if config.startswith("no-"):
+                    continue  # ablations: micro-kernels only
                 bdir = os.path.join(self.work, "real", f"{name}.{config}")
                 if os.path.isdir(bdir):
                     shutil.rmtree(bdir)
@@ -345,6 +391,8 @@ class Harness:
                 self.configs[:rnd % len(self.configs)]
             for name in names:
                 for config in order:
+                    if config not in self.results[name]["configs"]:
+                        continue  # e.g. an ablation of a real program
                     t, checksum = runner(name, config, rnd)
                     c = self.results[name]["configs"][config]
                     c.setdefault("times_s", []).append(t)
@@ -357,13 +405,18 @@ class Harness:
         summary = {}
         for name, e in self.results.items():
             cs = e["configs"]
-            if "plain" not in cs or "times_s" not in cs.get("plain", {}):
+            if "plain" not in cs:
+                continue
+            timed = "times_s" in cs["plain"]
+            if not timed and "instructions" not in cs["plain"]:
                 continue
             sums = set()
             for config, c in cs.items():
                 if "checksums" in c:
                     sums |= set(c["checksums"])
                     c["checksums"] = sorted(c["checksums"])
+                if "times_s" not in c:
+                    continue
                 t = sorted(c["times_s"])
                 c["median_s"] = statistics.median(t)
                 c["min_s"], c["max_s"] = t[0], t[-1]
@@ -372,21 +425,28 @@ class Harness:
             base = cs["plain"]
             e["ratios"] = {}
             for config in self.configs:
-                if config == "plain" or "times_s" not in cs.get(config, {}):
+                if config == "plain" or config not in cs:
                     continue
                 c = cs[config]
-                per = sorted(a / b for a, b in zip(c["times_s"], base["times_s"]))
-                r = {
-                    "time": statistics.median(per),
-                    "time_min": per[0], "time_max": per[-1],
-                    "within_noise": per[0] <= 1.0 <= per[-1],
+                r = {"time": None, "time_min": None, "time_max": None,
+                     "within_noise": True}
+                if timed and "times_s" in c:
+                    per = sorted(a / b for a, b in
+                                 zip(c["times_s"], base["times_s"]))
+                    r.update({"time": statistics.median(per),
+                              "time_min": per[0], "time_max": per[-1],
+                              "within_noise": per[0] <= 1.0 <= per[-1]})
+                r.update({
                     "text": (c["text_bytes"] / base["text_bytes"]
                              if base.get("text_bytes") else None),
+                    "instructions": (c["instructions"] / base["instructions"]
+                                     if base.get("instructions") and
+                                     c.get("instructions") else None),
                     "compile": (c["compile_cpu_s"] / base["compile_cpu_s"]
                                 if base.get("compile_cpu_s") else None),
                     "vectorized_lost": sorted(set(base.get("vectorized_locs", []))
                                               - set(c.get("vectorized_locs", []))),
-                }
+                })
                 e["ratios"][config] = r
         for config in self.configs:
             if config == "plain":
@@ -397,7 +457,9 @@ class Harness:
                       (suite == "all" or e["suite"] == suite)]
                 if not rs:
                     continue
-                worst = max(rs, key=lambda x: x[1]["time"])
+                timed = [(n, r) for n, r in rs if r["time"] is not None]
+                worst = max(timed, key=lambda x: x[1]["time"],
+                            default=(None, {"time": None}))
                 lat = [e["configs"][config]["latency_ns"]["to_throw"] or
                        e["configs"][config]["latency_ns"]["to_catch"]
                        for n, e in self.results.items()
@@ -406,11 +468,18 @@ class Harness:
                     "benchmarks": len(rs),
                     "geomean_time": geomean([r["time"] for _, r in rs]),
                     "geomean_time_noise_clamped": geomean(
-                        [1.0 if r["within_noise"] else r["time"] for _, r in rs]),
-                    "median_time": statistics.median(r["time"] for _, r in rs),
+                        [1.0 if r["within_noise"] else r["time"]
+                         for _, r in timed]),
+                    "median_time": (statistics.median(r["time"] for _, r in timed)
+                                    if timed else None),
                     "worst_time": worst[1]["time"], "worst_benchmark": worst[0],
                     "geomean_text": geomean([r["text"] for _, r in rs]),
                     "geomean_compile": geomean([r["compile"] for _, r in rs]),
+                    "geomean_instructions": geomean(
+                        [r.get("instructions") for _, r in rs]),
+                    "worst_instructions": max(
+                        ((r["instructions"], n) for n, r in rs
+                         if r.get("instructions")), default=(None, None)),
                     "vectorized_lost": sum(len(r["vectorized_lost"]) for _, r in rs),
                     "worst_latency_p99_ns": max((l["p99"] for l in lat), default=None),
                     "worst_latency_max_ns": max((l["max"] for l in lat), default=None),
@@ -461,6 +530,12 @@ def fmt_ratio(r, key="time"):
     return s
 
 
+def fmt_instr(r):
+    if r is None or r.get("instructions") is None:
+        return "n/a"
+    return f"{r['instructions']:.4f}"
+
+
 def fmt_dist(c):
     """The largest static poll-free distance the plugin reported (n/a when
     it emitted no -Rpass-analysis=safepoint distance remark)."""
@@ -470,9 +545,10 @@ def fmt_dist(c):
     if c.get("max_poll_distance") is not None:
         fn = c.get("max_poll_distance_fn")
         s = f"{c['max_poll_distance']}" + (f" (`{fn[:40]}`)" if fn else "")
-    if c.get("unbounded_poll_distance_fns"):
+    unb = c.get("unbounded_poll_distance_fns")
+    if unb:  # a list per benchmark, a count in the summary
         s += (" + " if s else "") + \
-            f"{len(c['unbounded_poll_distance_fns'])} unbounded"
+            f"{unb if isinstance(unb, int) else len(unb)} unbounded"
     return s
 
 
@@ -518,15 +594,45 @@ def render_markdown(data):
     L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for c in cfgs:
         for suite, s in summary.get(c, {}).items():
+            f3 = lambda v: "n/a" if v is None else f"{v:.3f}"
             L.append(f"| {c} | {suite} | {s['benchmarks']} | "
-                     f"{s['geomean_time']:.3f} | "
-                     f"{s['geomean_time_noise_clamped']:.3f} | "
-                     f"{s['median_time']:.3f} | "
-                     f"{s['worst_time']:.3f} ({s['worst_benchmark']}) | "
+                     f"{f3(s['geomean_time'])} | "
+                     f"{f3(s['geomean_time_noise_clamped'])} | "
+                     f"{f3(s['median_time'])} | "
+                     f"{f3(s['worst_time'])} ({s['worst_benchmark']}) | "
                      f"{s['geomean_text']:.3f} | "
                      f"{s['geomean_compile']:.3f} | {s['vectorized_lost']} | "
                      f"{fmt_ns(s['worst_latency_p99_ns'])} | "
                      f"{fmt_dist(s)} |")
+
+    if any(s.get("geomean_instructions") for c in cfgs
+           for s in summary.get(c, {}).values()):
+        L.append("\n## Instructions (deterministic)\n")
+        L.append("Instructions of exactly one run of each micro-kernel, "
+                 "counted by `valgrind --tool=callgrind` (driver `--count`); "
+                 "the same on every run, whatever the load of the machine. "
+                 "Ratio: instructions(config)/instructions(plain). An "
+                 "instruction ratio is not a time ratio (a vectorized loop "
+                 "runs fewer, wider instructions; a poll's load and branch are "
+                 "cheap ones), but it is the noise-free signal of where polls "
+                 "cost.\n")
+        L.append("| config | geomean | worst |")
+        L.append("|---|---|---|")
+        for c in cfgs:
+            s = summary.get(c, {}).get("micro")
+            if s and s.get("geomean_instructions"):
+                w, wn = s["worst_instructions"]
+                L.append(f"| {c} | {s['geomean_instructions']:.4f} | "
+                         f"{w:.4f} ({wn}) |")
+        L.append("")
+        L.append("| benchmark | plain (M instructions) | " +
+                 " | ".join(f"{c} ratio" for c in cfgs) + " |")
+        L.append("|---|---|" + "---|" * len(cfgs))
+        for n, e in res.items():
+            if "ratios" not in e or not e["configs"]["plain"].get("instructions"):
+                continue
+            L.append(f"| {n} | {e['configs']['plain']['instructions'] / 1e6:.1f} | " +
+                     " | ".join(fmt_instr(e["ratios"].get(c)) for c in cfgs) + " |")
 
     L.append("\n## Run time\n")
     L.append("| benchmark | suite | plain median (s) | plain spread | " +
@@ -536,7 +642,7 @@ def render_markdown(data):
         if "error" in e and "ratios" not in e:
             L.append(f"| {n} | {e['suite']} | {e['error']} |")
             continue
-        if "ratios" not in e:
+        if "ratios" not in e or "median_s" not in e["configs"]["plain"]:
             continue
         p = e["configs"]["plain"]
         L.append(f"| {n} | {e['suite']} | {p['median_s']:.4g} | "
@@ -566,17 +672,19 @@ def render_markdown(data):
         if "ratios" not in e:
             continue
         cs = e["configs"]
+        rt = e["ratios"]
         row = [n, str(cs["plain"]["text_bytes"])]
-        row += [fmt_ratio(e["ratios"][c], "text") for c in cfgs]
-        row += [fmt_ratio(e["ratios"][c], "compile") for c in cfgs]
+        row += [fmt_ratio(rt.get(c), "text") for c in cfgs]
+        row += [fmt_ratio(rt.get(c), "compile") for c in cfgs]
         row += [str(cs["plain"]["vectorized"])]
-        row += [f"{cs[c]['vectorized']} ({len(e['ratios'][c]['vectorized_lost'])})"
-                for c in cfgs]
-        row += [str(cs[c]["polls_placed"]) for c in cfgs]
-        row += [fmt_dist(cs[c]) for c in cfgs]
+        row += [f"{cs[c]['vectorized']} ({len(rt[c]['vectorized_lost'])})"
+                if c in rt else "n/a" for c in cfgs]
+        row += [str(cs[c]["polls_placed"]) if c in rt else "n/a" for c in cfgs]
+        row += [fmt_dist(cs[c]) if c in rt else "n/a" for c in cfgs]
         L.append("| " + " | ".join(row) + " |")
     lost = [(n, c, e["ratios"][c]["vectorized_lost"]) for n, e in res.items()
-            for c in cfgs if "ratios" in e and e["ratios"][c]["vectorized_lost"]]
+            for c in cfgs if c in e.get("ratios", {}) and
+            e["ratios"][c]["vectorized_lost"]]
     if lost:
         L.append("\nLoops vectorized in plain but not in an instrumented build:\n")
         for n, c, locs in lost:
@@ -606,6 +714,8 @@ def render_markdown(data):
         if e["suite"] != "micro" or "configs" not in e:
             continue
         for c in cfgs:
+            if c not in ("naive", "default"):
+                continue
             cc = e["configs"].get(c, {})
             l = cc.get("latency_ns")
             if not l:
@@ -630,12 +740,15 @@ def plots(data, out):
     import matplotlib.pyplot as plt
     res = data["benchmarks"]
     cfgs = [c for c in data["meta"]["configs"] if c != "plain"]
-    names = [n for n, e in res.items() if "ratios" in e]
+    names = [n for n, e in res.items() if "ratios" in e and
+             all(r.get("time") is not None for r in e["ratios"].values())]
     colors = {"naive": "tab:orange", "default": "tab:blue"}
     if names:
         fig, ax = plt.subplots(figsize=(max(8, 0.6 * len(names)), 5))
         w = 0.8 / len(cfgs)
         for i, c in enumerate(cfgs):
+            if any(c not in res[n]["ratios"] for n in names):
+                continue
             med = [res[n]["ratios"][c]["time"] for n in names]
             lo = [m - res[n]["ratios"][c]["time_min"] for n, m in zip(names, med)]
             hi = [res[n]["ratios"][c]["time_max"] - m for n, m in zip(names, med)]
@@ -658,6 +771,8 @@ def plots(data, out):
         for ax, key, title in ((axs[0], "text", "code size / plain"),
                                (axs[1], "compile", "compile CPU time / plain")):
             for i, c in enumerate(cfgs):
+                if any(c not in res[n]["ratios"] for n in names):
+                    continue
                 xs = [j + (i - (len(cfgs) - 1) / 2) * w for j in range(len(names))]
                 ax.bar(xs, [(res[n]["ratios"][c][key] or 1) - 1 for n in names],
                        w, bottom=1, label=c, color=colors.get(c))
@@ -728,6 +843,14 @@ def main():
     ap.add_argument("--compile-reps", type=int, default=3)
     ap.add_argument("--interrupts", type=int, default=2000)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count instructions with callgrind (micro)")
+    ap.add_argument("--no-time", action="store_true",
+                    help="skip the timed rounds (instruction counts only)")
+    ap.add_argument("--no-latency", action="store_true")
+    ap.add_argument("--ablation", default="",
+                    help="comma-separated techniques to leave out of the "
+                    "default placement, one extra config each (micro only)")
     ap.add_argument("--naive", action="store_true")
     ap.add_argument("--kernels", default="")
     ap.add_argument("--programs", default="")
@@ -750,6 +873,7 @@ def main():
         "configs": h.configs, "naive_supported": a.naive, "reps": a.reps,
         "inner_reps": a.inner_reps, "compile_reps": a.compile_reps,
         "interrupts": a.interrupts, "quick": a.quick,
+        "instructions": a.instructions,
         "force_exceptions": os.environ.get("BENCH_FORCE_EXCEPTIONS") == "1",
     }
     micro = real = []
@@ -760,13 +884,17 @@ def main():
     if a.only in ("real", "all"):
         log("building real programs (" + ", ".join(h.configs) + ")")
         real = h.build_real()
-    if micro:
+    if micro and a.instructions:
+        log("counting instructions (callgrind, one run per kernel and config)")
+        for n in micro:
+            h.count_micro(n)
+    if micro and not a.no_time:
         log(f"running micro-kernels: {a.reps} interleaved rounds")
         h.rounds(micro, lambda n, c, r: h.run_micro_once(n, c))
-    if real:
+    if real and not a.no_time:
         log(f"running real programs: {a.reps} interleaved rounds")
         h.rounds(real, h.run_real_once)
-    if micro and len(h.configs) > 1:
+    if micro and len(h.configs) > 1 and not a.no_latency:
         log(f"delivery latency: {a.interrupts} interrupts per kernel and config")
         for n in micro:
             h.latency_micro(n)

@@ -4,6 +4,8 @@
 #   bench/run.sh [--quick] [--only micro|real] [--reps N] [--out DIR]
 #                [--safepoint-build DIR] [--no-rebuild]
 #                [--kernels a,b,...] [--programs snappy,leveldb,...]
+#                [--no-instructions] [--instructions-only] [--no-latency]
+#                [--ablation tech,tech+tech,...]
 #
 # Builds every benchmark plain (clang++-19), with naive placement and with the
 # default placement; runs them interleaved --reps times (default 5); measures
@@ -21,6 +23,16 @@
 #   --safepoint-build D  use this Safepoint build tree (default: build/,
 #                        configured and built with cmake/setup.sh if missing)
 #   --no-rebuild         do not rebuild the plugin and runtime in that tree
+#   --no-instructions    skip the deterministic instruction counts (callgrind,
+#                        micro-kernels; on by default when valgrind is there)
+#   --instructions-only  instruction counts, sizes, remarks; no timed rounds,
+#                        no latency (deterministic, for placement work)
+#   --no-latency         skip the delivery-latency measurement
+#   --ablation LIST      micro-kernels only: one extra configuration per item,
+#                        the default placement without that technique
+#                        (bounded-loops, strip-mine, strip-mine-const,
+#                        strip-mine-range, entry, entry-tree; '+' combines),
+#                        named no-<item>
 #
 # Installs the Debian packages it needs when missing (with sudo when not
 # root) and says so. Real programs are fetched as Debian source packages into
@@ -32,6 +44,7 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BENCH/../cmake/setup.sh"
 
 quick=0 only=all reps="" out="" spbuild="" rebuild=1 kernels="" programs=""
+instructions=1 notime=0 nolatency=0 ablation=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
@@ -40,9 +53,13 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --safepoint-build) spbuild=$2; shift ;;
     --no-rebuild) rebuild=0 ;;
+    --no-instructions) instructions=0 ;;
+    --instructions-only) instructions=1 notime=1 nolatency=1 ;;
+    --no-latency) nolatency=1 ;;
+    --ablation) ablation=$2; shift ;;
     --kernels) kernels=$2; shift ;;
     --programs) programs=$2; shift ;;
-    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -69,6 +86,7 @@ apt_install() {
 }
 safepoint_install_deps 19
 apt_install python3 python3-matplotlib binutils bc dpkg-dev ca-certificates
+[ $instructions = 1 ] && apt_install valgrind
 PY=/usr/bin/python3   # Debian's python, the one python3-matplotlib serves
 
 # ---- the Safepoint build ----------------------------------------------------
@@ -137,6 +155,10 @@ if [ $quick = 1 ]; then
 else
   args+=(--reps "${reps:-5}")
 fi
+[ $instructions = 1 ] && args+=(--instructions)
+[ $notime = 1 ] && args+=(--no-time)
+[ $nolatency = 1 ] && args+=(--no-latency)
+[ -n "$ablation" ] && args+=(--ablation "$ablation")
 [ -n "$kernels" ] && args+=(--kernels "$kernels")
 [ -n "$programs" ] && args+=(--programs "$programs")
 say "Benchmarking into $out"

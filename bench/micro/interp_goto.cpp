@@ -1,22 +1,8 @@
 // The same interpreter with threaded dispatch (GNU computed goto): every
 // dispatch is a computed goto, which naive placement polls.
-#include "common.hpp"
+#include "interp_program.hpp"
 
-namespace {
-enum op : std::uint8_t { PUSH, LOAD, STORE, ADD, SUB, MUL, MOD, JNZ, JMP, DUP, POP, HALT };
-struct insn {
-  op code;
-  std::int32_t arg;
-};
-
-std::vector<insn> program(std::int32_t n) {
-  return {{PUSH, n}, {STORE, 0}, {PUSH, 0}, {STORE, 1},
-          {LOAD, 1}, {LOAD, 0}, {LOAD, 0}, {MUL, 0}, {ADD, 0},
-          {PUSH, 1000003}, {MOD, 0}, {STORE, 1},
-          {LOAD, 0}, {PUSH, 1}, {SUB, 0}, {DUP, 0}, {STORE, 0},
-          {JNZ, 4}, {LOAD, 1}, {HALT, 0}};
-}
-} // namespace
+using namespace interp;
 
 __attribute__((noinline)) static std::int64_t interpret(const std::vector<insn> &code) {
   static void *const labels[] = {&&l_push, &&l_load, &&l_store, &&l_add,
@@ -43,10 +29,6 @@ l_pop: --sp; ++pc; DISPATCH();
 l_halt: return stack[sp - 1];
 #undef DISPATCH
 }
-
-static std::vector<insn> prog;
-
-static void setup() { prog = program(4'000'000); }
 
 static std::uint64_t run() { return static_cast<std::uint64_t>(interpret(prog)); }
 

@@ -66,6 +66,16 @@ lpad:
   resume { ptr, i32 } %lp
 }
 
+; The poll of a strip-mined loop (kind 3) tags its load, so that PollDistance
+; can bound the poll-free inner loop by the chunk when SCEV cannot.
+; CHECK-LABEL: define void @chunk(
+; CHECK:         load atomic i32, ptr {{.*}} monotonic, align 4, !safepoint.chunk
+define void @chunk() {
+  call void @__safepoint_poll_marker(i32 3)
+  call void @work()
+  ret void
+}
+
 ; The slow path is cold and never inlined.
 ; CHECK: declare void @__safepoint_poll_slow() #[[ATTRS:[0-9]+]]
 ; CHECK: attributes #[[ATTRS]] = { cold noinline }

@@ -5,6 +5,12 @@
 //                                  JSON line {"kernel", "time_ns" (median of
 //                                  the R runs), "samples_ns", "checksum"}
 //   ./kernel --latency N [--out F] latency mode (instrumented builds only)
+//   ./kernel --count               count mode: setup, then exactly one run of
+//                                  the kernel inside bench_count_region(), for
+//                                  valgrind --tool=callgrind
+//                                  --collect-atstart=no
+//                                  --toggle-collect=bench_count_region: the
+//                                  instructions of one run, deterministic
 //
 // Latency mode: a worker thread (registered with
 // safepoint::this_thread::handle()) runs the kernel in a loop; the main
@@ -65,6 +71,25 @@ static int time_mode(const kernel &k, int reps) {
   for (std::size_t i = 0; i < samples.size(); ++i)
     std::printf("%s%lld", i ? ", " : "", static_cast<long long>(samples[i]));
   std::printf("], \"checksum\": %llu}\n", static_cast<unsigned long long>(sum));
+  return 0;
+}
+
+} // namespace bench
+
+/// The region callgrind counts in count mode (an unmangled name, never
+/// inlined): exactly one run of the kernel, no timing, no warm-up.
+extern "C" __attribute__((noinline)) std::uint64_t
+bench_count_region(const bench::kernel &k) {
+  return k.run();
+}
+
+namespace bench {
+
+static int count_mode(const kernel &k) {
+  k.setup();
+  std::uint64_t sum = bench_count_region(k);
+  std::printf("{\"kernel\": \"%s\", \"checksum\": %llu}\n", k.name,
+              static_cast<unsigned long long>(sum));
   return 0;
 }
 
@@ -222,6 +247,7 @@ static int latency_mode(const kernel &k, int n, const char *out) {
 
 int main(int argc, char **argv) {
   int reps = 3, latency = 0;
+  bool count = false;
   const char *out = nullptr;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -229,10 +255,13 @@ int main(int argc, char **argv) {
       reps = std::max(1, std::atoi(argv[++i]));
     else if (a == "--latency" && i + 1 < argc)
       latency = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--count")
+      count = true;
     else if (a == "--out" && i + 1 < argc)
       out = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s [--reps N] [--latency N [--out FILE]]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--reps N] [--latency N [--out FILE]] [--count]\n",
                    argv[0]);
       return 2;
     }
@@ -247,5 +276,7 @@ int main(int argc, char **argv) {
     return bench::latency_mode(bench_kernel, latency, out);
 #endif
   }
+  if (count)
+    return bench::count_mode(bench_kernel);
   return bench::time_mode(bench_kernel, reps);
 }

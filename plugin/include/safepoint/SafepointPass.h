@@ -30,6 +30,15 @@ enum class Placement {
   Default,
 };
 
+/// Counted loops with an unknown or large trip count are strip-mined by the
+/// frontend: the poll runs once per chunk of this many iterations, and the
+/// inner loop over a chunk has no poll, so it can still be vectorized and
+/// unrolled. PollDistance bounds such inner loops by it when SCEV cannot.
+inline constexpr unsigned StripMineChunk = 1024;
+
+/// Metadata kind on the pending-word load of a strip-mined loop's poll.
+inline constexpr const char *ChunkPollMD = "safepoint.chunk";
+
 struct SafepointPassOptions {
   Placement Where = Placement::Default;
   /// Pass-plugin mode (-fpass-plugin without the Clang plugin): the IR has no
@@ -49,6 +58,12 @@ public:
                               llvm::FunctionAnalysisManager &FAM);
   static bool isRequired() { return true; }
 };
+
+/// Measurement only (bench/run.sh --ablation, docs/performance.md): true if
+/// the comma-separated environment variable SAFEPOINT_ABLATE names \p
+/// Technique, which the default placement then leaves out: bounded-loops,
+/// strip-mine, strip-mine-const, entry, entry-tree. Never set it otherwise.
+bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.
 std::optional<Placement> parsePlacement(llvm::StringRef Name);

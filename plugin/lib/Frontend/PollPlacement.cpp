@@ -195,6 +195,9 @@ void PollPlacer::walk(Stmt *S, bool InHandler) {
     }
     if (!Backward) {
       walk(Child, InHandler);
+      // A strip-mined range-for is replaced as a whole.
+      if (Stmt *New = Replacements.lookup(Child))
+        Child = New;
       continue;
     }
     if (InHandler) {
@@ -224,7 +227,8 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
   }
   if (Where == Placement::Naive) {
     // Nothing skipped, nothing strip-mined: the baseline of measurements.
-  } else if (std::optional<uint64_t> Trips = constantTripCount(Loop)) {
+  } else if (std::optional<uint64_t> Trips = constantTripCount(Loop);
+             Trips && !ablated("bounded-loops")) {
     uint64_t Work = *Trips * nestedWork(Body);
     if (Work <= BoundedLoopWork) {
       BoundedLoops[Loop] = Work;
@@ -237,6 +241,13 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
   if (auto *For = dyn_cast<ForStmt>(Loop);
       For && Where != Placement::Naive && stripMine(For))
     return;
+  if (auto *Range = dyn_cast<CXXForRangeStmt>(Loop);
+      Range && Where != Placement::Naive) {
+    if (Stmt *New = stripMineRange(Range)) {
+      Replacements[Range] = New;
+      return;
+    }
+  }
   // The body's start is on every path around the loop (continue included),
   // and only the scopes enclosing the loop are live there.
   Stmt *NewBody = prepend(Body, markerCall(SAFEPOINT_SITE_LOOP, Loc));
@@ -426,8 +437,8 @@ static Expr *binary(ASTContext &Ctx, Expr *L, Expr *R, BinaryOperatorKind Op,
 }
 
 /// Rewrites `for (T i = A; i < n; ++i) Body` (i and n of the same integer
-/// type, n a local or parameter that is never written, i only read in Body,
-/// no break out of Body) into
+/// type, n a local or parameter that is never written, or a constant; i only
+/// read in Body, no break out of Body) into
 ///
 ///   for (T i = A; i < n;) {
 ///     poll();
@@ -438,7 +449,7 @@ static Expr *binary(ASTContext &Ctx, Expr *L, Expr *R, BinaryOperatorKind Op,
 /// which polls once per chunk and leaves the inner loop without a poll.
 bool PollPlacer::stripMine(ForStmt *For) {
   if (HintedLoops.contains(For) || !For->getCond() || !For->getInc() ||
-      For->getConditionVariable())
+      For->getConditionVariable() || ablated("strip-mine"))
     return false;
   auto *Init = dyn_cast_or_null<DeclStmt>(For->getInit());
   if (!Init || !Init->isSingleDecl())
@@ -456,13 +467,24 @@ bool PollPlacer::stripMine(ForStmt *For) {
   if (!Cond || Cond->getOpcode() != BO_LT)
     return false;
   auto *LHS = dyn_cast<DeclRefExpr>(Cond->getLHS()->IgnoreParenImpCasts());
+  if (!LHS || LHS->getDecl() != I)
+    return false;
+  // The bound: a local or parameter of type T, or a constant (compared in T).
   auto *RHS = dyn_cast<DeclRefExpr>(Cond->getRHS()->IgnoreParenImpCasts());
   auto *N = RHS ? dyn_cast<VarDecl>(RHS->getDecl()) : nullptr;
-  if (!LHS || LHS->getDecl() != I || !N || N == I ||
-      N->getType().isVolatileQualified() || N->getType()->isReferenceType() ||
-      N->getDeclContext() != Current ||
-      N->getType().getCanonicalType().getUnqualifiedType() != T)
+  std::optional<llvm::APSInt> Bound;
+  if (N && (N == I || N->getType().isVolatileQualified() ||
+            N->getType()->isReferenceType() || N->getDeclContext() != Current ||
+            N->getType().getCanonicalType().getUnqualifiedType() != T))
     return false;
+  if (!N) {
+    if (ablated("strip-mine-const") ||
+        Cond->getLHS()->getType().getCanonicalType().getUnqualifiedType() != T)
+      return false;
+    Bound = constantOf(Cond->getRHS(), Ctx);
+    if (!Bound)
+      return false;
+  }
 
   const auto *Inc = dyn_cast<UnaryOperator>(For->getInc()->IgnoreParens());
   const auto *IncRef =
@@ -474,7 +496,7 @@ bool PollPlacer::stripMine(ForStmt *For) {
 
   // n is never written nor aliased in the whole function, i only read in the
   // body, and the body cannot leave the inner loop for the outer one.
-  if (!onlyReads(Current->getBody(), N, nullptr) ||
+  if ((N && !onlyReads(Current->getBody(), N, nullptr)) ||
       !onlyReads(For->getBody(), I, For) ||
       breaksOrHasLabel(For->getBody(), /*InNestedBreakable=*/false))
     return false;
@@ -492,8 +514,15 @@ bool PollPlacer::stripMine(ForStmt *For) {
   // __count = min((UT)n - (UT)i, Chunk): the unsigned difference is exact
   // because i < n, and counting a separate unsigned __k up to it lets SCEV
   // bound the inner loop by Chunk.
+  auto End = [&]() -> Expr * {
+    if (N)
+      return rvalue(Ctx, N, T, Loc);
+    return IntegerLiteral::Create(
+        Ctx, Bound->extOrTrunc(Ctx.getIntWidth(T)), UT, Loc);
+  };
   auto Remaining = [&] {
-    return binary(Ctx, ToUnsigned(rvalue(Ctx, N, T, Loc)),
+    Expr *E = End();
+    return binary(Ctx, N ? ToUnsigned(E) : E,
                   ToUnsigned(rvalue(Ctx, I, T, Loc)), BO_Sub, UT, Loc);
   };
   Expr *Long = binary(Ctx, Remaining(), Literal(UT), BO_GT, Ctx.BoolTy, Loc);
@@ -531,6 +560,101 @@ bool PollPlacer::stripMine(ForStmt *For) {
       Ctx, {markerCall(SAFEPOINT_SITE_CHUNK, Loc), CountDecl, Inner},
       FPOptionsOverride(), Loc, Loc));
   return true;
+}
+
+/// True if codegen may emit \p E twice or more (no temporaries, no opaque
+/// values, nothing it keys per expression).
+static bool hasTemporaries(const Stmt *S) {
+  if (isa<ExprWithCleanups, MaterializeTemporaryExpr, CXXBindTemporaryExpr,
+          OpaqueValueExpr, LambdaExpr, BlockExpr, StmtExpr>(S))
+    return true;
+  for (const Stmt *Child : S->children())
+    if (Child && hasTemporaries(Child))
+      return true;
+  return false;
+}
+
+/// Rewrites `for (init; decl : range) Body` (no break out of Body, no label
+/// in it, a condition without temporaries) into
+///
+///   { init; auto &&__range = range; auto __begin = ..., __end = ...;
+///     for (;;) {
+///       poll();
+///       unsigned __k = 0;
+///       for (; __k < Chunk && __begin != __end; ++__k, ++__begin) {
+///         decl = *__begin;
+///         Body
+///       }
+///       if (__k < Chunk)
+///         break;
+///     } }
+///
+/// which polls once per chunk; the inner loop has no poll and still
+/// vectorizes. Returns the new statement, or null if \p Range is left alone.
+Stmt *PollPlacer::stripMineRange(CXXForRangeStmt *Range) {
+  if (ablated("strip-mine-range") || HintedLoops.contains(Range) ||
+      !Range->getRangeStmt() || !Range->getBeginStmt() ||
+      !Range->getEndStmt() || !Range->getCond() || !Range->getInc() ||
+      !Range->getLoopVarStmt() || hasTemporaries(Range->getCond()) ||
+      hasTemporaries(Range->getInc()) ||
+      breaksOrHasLabel(Range->getBody(), /*InNestedBreakable=*/false))
+    return nullptr;
+
+  SourceLocation Loc = Range->getBeginLoc();
+  QualType UT = Ctx.UnsignedIntTy;
+  auto Literal = [&](uint64_t V) -> Expr * {
+    return IntegerLiteral::Create(
+        Ctx, llvm::APInt(Ctx.getIntWidth(UT), V), UT, Loc);
+  };
+  auto *K = VarDecl::Create(Ctx, Current, Loc, Loc,
+                            &Ctx.Idents.get("__safepoint_k"), UT,
+                            Ctx.getTrivialTypeSourceInfo(UT, Loc), SC_None);
+  K->setInit(Literal(0));
+  K->setImplicit();
+  auto *KDecl = new (Ctx) DeclStmt(DeclGroupRef(K), Loc, Loc);
+  auto KLess = [&] {
+    return binary(Ctx, rvalue(Ctx, K, UT, Loc), Literal(StripMineChunk),
+                  BO_LT, Ctx.BoolTy, Loc);
+  };
+
+  // for (; __k < Chunk && cond; ++__k, ++__begin) { decl; Body }
+  Expr *Cond = Range->getCond();
+  if (Cond->getType() != Ctx.BoolTy)
+    Cond = ImplicitCastExpr::Create(Ctx, Ctx.BoolTy, CK_IntegralToBoolean,
+                                    Cond, nullptr, VK_PRValue,
+                                    FPOptionsOverride());
+  Expr *InnerCond = binary(Ctx, KLess(), Cond, BO_LAnd, Ctx.BoolTy, Loc);
+  Expr *IncK = UnaryOperator::Create(Ctx, refTo(Ctx, K, Loc), UO_PreInc, UT,
+                                     VK_LValue, OK_Ordinary, Loc, false,
+                                     FPOptionsOverride());
+  Expr *InnerInc = binary(Ctx, IncK, Range->getInc(), BO_Comma,
+                          Range->getInc()->getType(), Loc);
+  cast<BinaryOperator>(InnerInc)->setValueKind(
+      Range->getInc()->getValueKind());
+  Stmt *InnerBody = CompoundStmt::Create(
+      Ctx, {Range->getLoopVarStmt(), Range->getBody()}, FPOptionsOverride(),
+      Loc, Loc);
+  auto *Inner = new (Ctx)
+      ForStmt(Ctx, nullptr, InnerCond, nullptr, InnerInc, InnerBody,
+              Range->getForLoc(), Range->getBeginLoc(), Range->getRParenLoc());
+
+  // if (__k < Chunk) break;
+  Stmt *Done = IfStmt::Create(Ctx, Loc, IfStatementKind::Ordinary, nullptr,
+                              nullptr, KLess(), Loc, Loc,
+                              new (Ctx) BreakStmt(Loc));
+  Stmt *OuterBody = CompoundStmt::Create(
+      Ctx, {markerCall(SAFEPOINT_SITE_CHUNK, Loc), KDecl, Inner, Done},
+      FPOptionsOverride(), Loc, Loc);
+  auto *Outer = new (Ctx) ForStmt(Ctx, nullptr, nullptr, nullptr, nullptr,
+                                  OuterBody, Range->getForLoc(), Loc, Loc);
+
+  llvm::SmallVector<Stmt *, 5> Stmts;
+  if (Range->getInit())
+    Stmts.push_back(Range->getInit());
+  Stmts.append({Range->getRangeStmt(), Range->getBeginStmt(),
+                Range->getEndStmt(), Outer});
+  return CompoundStmt::Create(Ctx, Stmts, FPOptionsOverride(), Loc,
+                              Range->getEndLoc());
 }
 
 Stmt *PollPlacer::prepend(Stmt *Body, Stmt *First) {
@@ -601,14 +725,7 @@ static CallExpr *makeCall(ASTContext &Ctx, FunctionDecl *Callee,
                           FPOptionsOverride());
 }
 
-Stmt *PollPlacer::markerCall(unsigned Kind, SourceLocation Loc) {
-  if (!PollMarker)
-    PollMarker = runtimeDecl(abi::PollMarker, /*Noexcept=*/false,
-                             /*TakesKind=*/true);
-  Expr *KindArg = IntegerLiteral::Create(
-      Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.UnsignedIntTy), Kind),
-      Ctx.UnsignedIntTy, Loc);
-  Stmt *Call = makeCall(Ctx, PollMarker, {KindArg}, Loc);
+Stmt *PollPlacer::outsideConstantEvaluation(Stmt *Call, SourceLocation Loc) {
   if (!Current->isConstexpr())
     return Call;
   // `if !consteval { marker(); }`: constant evaluation never sees the call.
@@ -618,16 +735,22 @@ Stmt *PollPlacer::markerCall(unsigned Kind, SourceLocation Loc) {
                         Loc, Loc, Then);
 }
 
+Stmt *PollPlacer::markerCall(unsigned Kind, SourceLocation Loc) {
+  if (!PollMarker)
+    PollMarker = runtimeDecl(abi::PollMarker, /*Noexcept=*/false,
+                             /*TakesKind=*/true);
+  Expr *KindArg = IntegerLiteral::Create(
+      Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.UnsignedIntTy), Kind),
+      Ctx.UnsignedIntTy, Loc);
+  return outsideConstantEvaluation(makeCall(Ctx, PollMarker, {KindArg}, Loc),
+                                   Loc);
+}
+
 Stmt *PollPlacer::maskMarkerCall(SourceLocation Loc) {
   if (!MaskMarker)
     MaskMarker = runtimeDecl(abi::MaskMarker, /*Noexcept=*/true,
                              /*TakesKind=*/false);
-  Stmt *Call = makeCall(Ctx, MaskMarker, {}, Loc);
-  if (!Current->isConstexpr())
-    return Call;
-  Stmt *Then = CompoundStmt::Create(Ctx, {Call}, FPOptionsOverride(), Loc, Loc);
-  return IfStmt::Create(Ctx, Loc, IfStatementKind::ConstevalNegated, nullptr,
-                        nullptr, nullptr, Loc, Loc, Then);
+  return outsideConstantEvaluation(makeCall(Ctx, MaskMarker, {}, Loc), Loc);
 }
 
 void PollPlacer::remarkMissed(SourceLocation Loc, llvm::StringRef Message) {

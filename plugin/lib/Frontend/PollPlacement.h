@@ -22,6 +22,7 @@
 namespace clang {
 class CompilerInstance;
 class Sema;
+class CXXForRangeStmt;
 class ForStmt;
 class Stmt;
 } // namespace clang
@@ -33,10 +34,8 @@ namespace safepoint {
 /// polls is bounded. Part of the latency bound in docs/safety-model.md.
 inline constexpr uint64_t BoundedLoopWork = 4096;
 
-/// Counted loops with an unknown trip count are strip-mined: the poll runs
-/// once per chunk of this many iterations, and the inner loop over a chunk
-/// has no poll, so it can still be vectorized and unrolled.
-inline constexpr unsigned StripMineChunk = 1024;
+// StripMineChunk (safepoint/SafepointPass.h): the iterations of a strip-mined
+// loop between two polls.
 
 class PollPlacer {
 public:
@@ -66,11 +65,15 @@ private:
   void pollLoopBody(clang::Stmt *Loop, clang::Stmt *Body, bool InHandler);
   std::optional<uint64_t> constantTripCount(clang::Stmt *Loop);
   bool stripMine(clang::ForStmt *For);
+  clang::Stmt *stripMineRange(clang::CXXForRangeStmt *Range);
   uint64_t nestedWork(clang::Stmt *S);
 
   clang::Stmt *prepend(clang::Stmt *Body, clang::Stmt *First);
   clang::Stmt *markerCall(unsigned Kind, clang::SourceLocation Loc);
   clang::Stmt *maskMarkerCall(clang::SourceLocation Loc);
+  /// \p Call, wrapped in `if !consteval { ... }` in a constexpr function.
+  clang::Stmt *outsideConstantEvaluation(clang::Stmt *Call,
+                                         clang::SourceLocation Loc);
   clang::FunctionDecl *runtimeDecl(llvm::StringRef Name, bool Noexcept,
                                    bool TakesKind);
 
@@ -91,6 +94,9 @@ private:
   llvm::DenseMap<const clang::Stmt *, uint64_t> BoundedLoops;
   /// Loops under `#pragma clang loop` or similar: keep their shape.
   llvm::DenseSet<const clang::Stmt *> HintedLoops;
+  /// Statements rewritten as a whole (strip-mined range-for loops), put in
+  /// place by the walk of their parent.
+  llvm::DenseMap<const clang::Stmt *, clang::Stmt *> Replacements;
   clang::FunctionDecl *PollMarker = nullptr;
   clang::FunctionDecl *MaskMarker = nullptr;
 };

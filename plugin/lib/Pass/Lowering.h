@@ -25,10 +25,17 @@ private:
   llvm::Module &M;
 };
 
+/// A function with an acyclic CFG whose calls go only to intrinsics and to
+/// such functions, with at most this many IR instructions (before
+/// optimization) over its whole call tree, is a "small call tree": it needs
+/// no entry poll, and neither do callers whose only calls go to small trees
+/// outside poll-free cycles. Part of the work bound in docs/safety-model.md.
+inline constexpr uint64_t EntryTreeBudget = 256;
+
 /// Replaces every call to the poll marker with the inline check and returns
 /// the number of polls placed. With Default placement, entry markers of
-/// functions whose work is bounded without them are dropped (reported as
-/// missed remarks).
+/// functions that cannot recurse and do bounded work before their first poll
+/// are dropped (reported as missed remarks; see EntryTreeBudget).
 unsigned lowerPollMarkers(llvm::Module &M, RuntimeDecls &RT, Placement P);
 
 /// Masks interrupts for the dynamic extent of each function marked by the

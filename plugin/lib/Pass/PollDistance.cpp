@@ -57,6 +57,18 @@ uint64_t saturatingMul(uint64_t A, uint64_t B) {
 }
 } // namespace
 
+/// True if a loop enclosing \p L polls once per chunk: \p L runs inside a
+/// strip-mined loop.
+static bool inChunkLoop(const Loop &L) {
+  for (const Loop *Outer = L.getParentLoop(); Outer;
+       Outer = Outer->getParentLoop())
+    for (const BasicBlock *BB : Outer->blocks())
+      for (const Instruction &I : *BB)
+        if (isa<LoadInst>(I) && I.getMetadata(ChunkPollMD))
+          return true;
+  return false;
+}
+
 /// Work of one iteration-bounded loop without a poll, or Unbounded.
 static uint64_t loopCost(const Loop &L, const LoopInfo &LI,
                          ScalarEvolution &SE) {
@@ -65,12 +77,21 @@ static uint64_t loopCost(const Loop &L, const LoopInfo &LI,
     // A symbolic bound whose range is small, e.g. umin(n - i, Chunk) of a
     // strip-mined loop.
     const SCEV *Taken = SE.getSymbolicMaxBackedgeTakenCount(&L);
-    if (isa<SCEVCouldNotCompute>(Taken))
+    APInt Max = isa<SCEVCouldNotCompute>(Taken)
+                    ? APInt::getMaxValue(64)
+                    : SE.getUnsignedRangeMax(Taken);
+    if (Max.getActiveBits() <= 32)
+      Trips = Max.getZExtValue() + 1;
+    // SCEV may lose the chunk's bound (a constant bound folded into the
+    // count, say): a poll-free loop without a constant trip count inside a
+    // strip-mined loop is its inner loop over one chunk, by construction of
+    // the frontend (other loops in the body poll, or have a constant trip
+    // count, handled above).
+    if (inChunkLoop(L))
+      Trips = Trips ? std::min<uint64_t>(Trips, StripMineChunk)
+                    : StripMineChunk;
+    if (Trips == 0)
       return Unbounded;
-    APInt Max = SE.getUnsignedRangeMax(Taken);
-    if (Max.getActiveBits() > 32)
-      return Unbounded;
-    Trips = Max.getZExtValue() + 1;
   }
   uint64_t Body = 0;
   for (const BasicBlock *BB : L.blocks())

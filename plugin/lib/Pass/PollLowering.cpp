@@ -15,7 +15,9 @@
 #include "Lowering.h"
 #include "safepoint/RuntimeABI.h"
 
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Analysis/CFG.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/Demangle/Demangle.h"
@@ -24,6 +26,7 @@
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/MDBuilder.h"
+#include "llvm/IR/CFG.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 using namespace llvm;
@@ -42,28 +45,148 @@ static bool isMarkerCall(const Instruction &I, const Function *Marker) {
   return CB && Marker && CB->getCalledFunction() == Marker;
 }
 
-/// True if \p F does bounded work without its entry poll: it contains no
-/// other poll site and calls nothing but intrinsics (so it cannot recurse and
-/// cannot reach a long-running callee).
-static bool hasBoundedWork(const Function &F, const Function *Marker) {
-  for (const Instruction &I : instructions(F)) {
-    const auto *CB = dyn_cast<CallBase>(&I);
-    if (!CB || isa<IntrinsicInst>(CB))
-      continue;
-    if (CB->getCalledFunction() != Marker || siteKind(*CB) != SAFEPOINT_SITE_ENTRY)
+namespace {
+/// Decides which entry polls the default placement drops (see
+/// docs/safety-model.md, "The work bound"). An entry poll exists only to
+/// bound recursion and call chains: the frontend already polls or bounds
+/// every loop. So it is dropped when the function cannot start a call chain
+/// that matters:
+///
+///  * a *small call tree* (isSmallTree): a function with an acyclic CFG whose
+///    calls all go to intrinsics or to small call trees defined in this
+///    module (not interposable), with at most EntryTreeBudget IR
+///    instructions over the whole tree, each call site counting its callee's
+///    tree. It cannot recurse and its total work is that number;
+///  * a function whose calls all go to intrinsics or to small call trees,
+///    none of them on a cycle of its CFG that avoids every poll and is
+///    reachable from the entry without crossing a poll: it cannot recurse,
+///    and from its entry to its first poll or return it runs at most its
+///    straight-line code, its bounded loops and one small tree per call site.
+class EntryPolicy {
+public:
+  explicit EntryPolicy(const Function *Marker) : Marker(Marker) {}
+
+  bool canDropEntryPoll(const Function &F) {
+    if (ablated("entry"))
       return false;
+    if (ablated("entry-tree")) // the first rule: no calls, no other poll
+      return llvm::all_of(instructions(F), [&](const Instruction &I) {
+        const auto *CB = dyn_cast<CallBase>(&I);
+        return !CB || isa<IntrinsicInst>(CB) ||
+               (CB->getCalledFunction() == Marker &&
+                siteKind(*CB) == SAFEPOINT_SITE_ENTRY);
+      });
+    SmallVector<const BasicBlock *, 8> CallBlocks;
+    for (const Instruction &I : instructions(F)) {
+      const auto *CB = dyn_cast<CallBase>(&I);
+      if (!CB || isa<IntrinsicInst>(CB) || CB->getCalledFunction() == Marker)
+        continue;
+      const Function *Callee = CB->getCalledFunction();
+      if (!Callee || Callee == &F || treeCost(*Callee, 1) > EntryTreeBudget)
+        return false;
+      CallBlocks.push_back(CB->getParent());
+    }
+    if (CallBlocks.empty())
+      return true;
+    // Only the work from the entry to the first poll matters here: later
+    // calls run after a poll (a strip-mined loop's chunk, say).
+    SmallPtrSet<const BasicBlock *, 32> BeforePoll;
+    SmallVector<const BasicBlock *, 32> Work{&F.getEntryBlock()};
+    while (!Work.empty()) {
+      const BasicBlock *BB = Work.pop_back_val();
+      if (!BeforePoll.insert(BB).second || pollsIn(*BB))
+        continue;
+      Work.append(succ_begin(BB), succ_end(BB));
+    }
+    return llvm::none_of(CallBlocks, [&](const BasicBlock *BB) {
+      return BeforePoll.contains(BB) && onPollFreeCycle(BB);
+    });
   }
-  return true;
-}
+
+private:
+  static constexpr uint64_t TooMuch = ~uint64_t(0);
+
+  /// IR instructions of \p F's whole call tree if it is a small call tree,
+  /// else TooMuch. \p Depth cuts off chains longer than the budget.
+  uint64_t treeCost(const Function &F, unsigned Depth) {
+    if (auto It = Cost.find(&F); It != Cost.end())
+      return It->second;
+    if (F.isDeclaration() || F.isInterposable() || Depth > EntryTreeBudget)
+      return TooMuch;
+    Cost[&F] = TooMuch; // in progress: a cycle is not a small tree
+    uint64_t Total = 0;
+    bool Small = !hasCycle(F);
+    for (const Instruction &I : instructions(F)) {
+      if (!Small || Total > EntryTreeBudget)
+        break;
+      if (I.isDebugOrPseudoInst())
+        continue;
+      ++Total;
+      const auto *CB = dyn_cast<CallBase>(&I);
+      if (!CB || isa<IntrinsicInst>(CB))
+        continue;
+      if (CB->getCalledFunction() == Marker) {
+        // Only an entry marker (which this rule would drop) is allowed.
+        Small = siteKind(*CB) == SAFEPOINT_SITE_ENTRY;
+        continue;
+      }
+      const Function *Callee = CB->getCalledFunction();
+      uint64_t C = Callee ? treeCost(*Callee, Depth + 1) : TooMuch;
+      Small = C != TooMuch;
+      Total += Small ? C : 0;
+    }
+    uint64_t Result = Small && Total <= EntryTreeBudget ? Total : TooMuch;
+    Cost[&F] = Result;
+    return Result;
+  }
+
+  static bool hasCycle(const Function &F) {
+    SmallVector<std::pair<const BasicBlock *, const BasicBlock *>, 4> Edges;
+    FindFunctionBackedges(F, Edges);
+    return !Edges.empty();
+  }
+
+  bool pollsIn(const BasicBlock &BB) const {
+    return llvm::any_of(BB, [&](const Instruction &I) {
+      const auto *CB = dyn_cast<CallBase>(&I);
+      return CB && CB->getCalledFunction() == Marker &&
+             siteKind(*CB) != SAFEPOINT_SITE_ENTRY;
+    });
+  }
+
+  /// True if \p From lies on a cycle of its function's CFG that passes no
+  /// block with a (non-entry) poll marker.
+  bool onPollFreeCycle(const BasicBlock *From) const {
+    if (pollsIn(*From))
+      return false;
+    SmallPtrSet<const BasicBlock *, 32> Seen;
+    SmallVector<const BasicBlock *, 32> Work(succ_begin(From), succ_end(From));
+    while (!Work.empty()) {
+      const BasicBlock *BB = Work.pop_back_val();
+      if (BB == From)
+        return true;
+      if (!Seen.insert(BB).second || pollsIn(*BB))
+        continue;
+      Work.append(succ_begin(BB), succ_end(BB));
+    }
+    return false;
+  }
+
+  const Function *Marker;
+  DenseMap<const Function *, uint64_t> Cost;
+};
+} // namespace
 
 /// Emits the inline check in place of \p CB and erases it.
-static void lowerOne(CallBase *CB, RuntimeDecls &RT) {
+static void lowerOne(CallBase *CB, RuntimeDecls &RT, unsigned Kind) {
   LLVMContext &C = CB->getContext();
   IRBuilder<> B(CB);
   Value *Addr = B.CreateThreadLocalAddress(RT.pendingWord());
   LoadInst *Word = B.CreateAlignedLoad(B.getInt32Ty(), Addr, Align(4),
                                        "safepoint.pending");
   Word->setAtomic(AtomicOrdering::Monotonic);
+  if (Kind == SAFEPOINT_SITE_CHUNK) // for PollDistance's chunk bound
+    Word->setMetadata(ChunkPollMD, MDNode::get(C, {}));
   Value *IsPending = B.CreateIsNotNull(Word, "safepoint.is_pending");
   MDNode *Cold = MDBuilder(C).createUnlikelyBranchWeights();
 
@@ -103,6 +226,7 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
     return 0;
 
   unsigned Placed = 0;
+  EntryPolicy Policy(Marker);
   SmallVector<CallBase *, 16> Sites;
   for (Function &F : M) {
     if (F.isDeclaration())
@@ -115,7 +239,7 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
       continue;
 
     OptimizationRemarkEmitter ORE(&F);
-    bool Bounded = P == Placement::Default && hasBoundedWork(F, Marker);
+    bool Bounded = P == Placement::Default && Policy.canDropEntryPoll(F);
     for (CallBase *CB : Sites) {
       unsigned Kind = siteKind(*CB);
       if (Bounded && Kind == SAFEPOINT_SITE_ENTRY) {
@@ -123,8 +247,8 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
           return OptimizationRemarkMissed(abi::RemarkName.data(), "EntryPollOmitted",
                                           CB)
                  << "no poll at entry of '" << ore::NV("Function", llvm::demangle(F.getName()))
-                 << "': it calls no function and its loops are bounded, so its work is "
-                    "bounded";
+                 << "': it cannot recurse and does bounded work before its "
+                    "first poll (no calls but small call trees, bounded loops)";
         });
         // An invoke of the marker cannot unwind once removed: branch on.
         if (auto *II = dyn_cast<InvokeInst>(CB)) {
@@ -139,7 +263,7 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
                << "poll at " << abi::siteKindName(Kind) << " in '"
                << ore::NV("Function", llvm::demangle(F.getName())) << "'";
       });
-      lowerOne(CB, RT);
+      lowerOne(CB, RT, Kind);
       ++Placed;
     }
   }

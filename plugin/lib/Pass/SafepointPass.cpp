@@ -11,6 +11,8 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
+#include <cstdlib>
+
 using namespace llvm;
 
 namespace safepoint {
@@ -82,6 +84,15 @@ PreservedAnalyses PollDistancePass::run(Function &F,
                                        FunctionAnalysisManager &FAM) {
   reportPollDistance(F, FAM);
   return PreservedAnalyses::all();
+}
+
+bool ablated(StringRef Technique) {
+  const char *Env = std::getenv("SAFEPOINT_ABLATE");
+  if (!Env)
+    return false;
+  SmallVector<StringRef, 4> Names;
+  StringRef(Env).split(Names, ',');
+  return llvm::is_contained(Names, Technique);
 }
 
 std::optional<Placement> parsePlacement(StringRef Name) {

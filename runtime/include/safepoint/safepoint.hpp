@@ -137,6 +137,22 @@ namespace this_thread {
 ::safepoint::handle handle();
 } // namespace this_thread
 
+namespace detail {
+/// Anything thrown by value, other than an exception_ptr or nullptr.
+template <class E>
+concept exception_value =
+    !std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
+    !std::same_as<std::remove_cvref_t<E>, std::nullptr_t>;
+
+/// std::make_exception_ptr(e), in a statement of its own: its by-value
+/// parameter (a copy of the payload) dies here, so the sender keeps no copy
+/// once the exception is queued and the target alone destroys it.
+template <class E> std::exception_ptr exception_of(E &&e) {
+  std::exception_ptr p = std::make_exception_ptr(std::forward<E>(e));
+  return p;
+}
+} // namespace detail
+
 /// Queues \p e for delivery to \p target at its next safepoint.
 ///
 /// Never blocks. Self-interrupts are allowed (delivered at the next poll).
@@ -149,13 +165,10 @@ bool interrupt(const handle &target, std::exception_ptr e);
 /// Queues a copy of \p e (as by std::make_exception_ptr) for delivery to
 /// \p target; the target's `catch (E &)` sees the same type and data.
 /// Same contract as the std::exception_ptr overload.
-template <class E>
-requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
-         !std::same_as<std::remove_cvref_t<E>,
-                       std::nullptr_t>) bool interrupt(const handle &target,
-                                                       E &&e) {
+template <detail::exception_value E>
+bool interrupt(const handle &target, E &&e) {
   return ::safepoint::interrupt(target,
-                                std::make_exception_ptr(std::forward<E>(e)));
+                                detail::exception_of(std::forward<E>(e)));
 }
 
 //===----------------------------------------------------------------------===//
@@ -272,12 +285,10 @@ private:
 /// interrupt(target, e), tracked: returns a receipt instead of a bool (whose
 /// status() is dropped if the target had exited).
 delivery interrupt(const handle &target, std::exception_ptr e, track_t);
-template <class E>
-requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
-         !std::same_as<std::remove_cvref_t<E>, std::nullptr_t>) delivery
-    interrupt(const handle &target, E &&e, track_t t) {
+template <detail::exception_value E>
+delivery interrupt(const handle &target, E &&e, track_t t) {
   return ::safepoint::interrupt(target,
-                                std::make_exception_ptr(std::forward<E>(e)), t);
+                                detail::exception_of(std::forward<E>(e)), t);
 }
 
 namespace debug {
@@ -321,14 +332,13 @@ struct stop_interrupt_fn {
 /// interrupt is queued at once.
 class interrupt_on_stop {
 public:
-  template <class E>
-  requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr>)
-      interrupt_on_stop(std::stop_token token, E &&e,
-                        handle target = this_thread::handle())
+  template <detail::exception_value E>
+  interrupt_on_stop(std::stop_token token, E &&e,
+                    handle target = this_thread::handle())
       : callback_(std::move(token),
                   detail::stop_interrupt_fn{
                       std::move(target),
-                      std::make_exception_ptr(std::forward<E>(e))}) {}
+                      detail::exception_of(std::forward<E>(e))}) {}
   interrupt_on_stop(const interrupt_on_stop &) = delete;
   interrupt_on_stop &operator=(const interrupt_on_stop &) = delete;
 
@@ -479,11 +489,12 @@ public:
 
   /// Starts a thread running std::invoke(decay-copy(f), decay-copy(a)...).
   /// \throws std::system_error if the thread cannot be started.
+  // clang-format off (clang-format 14 mangles requires-clauses)
   template <class F, class... A>
-  requires(!std::same_as<std::remove_cvref_t<F>, thread> &&
-           std::is_invocable_r_v<R, std::decay_t<F>,
-                                 std::decay_t<A>...>) explicit thread(F &&f,
-                                                                      A &&...a)
+    requires(!std::same_as<std::remove_cvref_t<F>, thread> &&
+             std::is_invocable_r_v<R, std::decay_t<F>, std::decay_t<A>...>)
+  explicit thread(F &&f, A &&...a)
+      // clang-format on
       : state_(std::make_shared<
                detail::thread_task<R, std::decay_t<F>, std::decay_t<A>...>>(
             std::forward<F>(f), std::forward<A>(a)...)),
@@ -516,10 +527,7 @@ public:
 
   /// safepoint::interrupt(handle(), e).
   /// \throws std::invalid_argument if there is no thread (empty handle).
-  template <class E>
-  requires(!std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
-           !std::same_as<std::remove_cvref_t<E>,
-                         std::nullptr_t>) bool interrupt(E &&e) {
+  template <detail::exception_value E> bool interrupt(E &&e) {
     return ::safepoint::interrupt(handle_, std::forward<E>(e));
   }
   /// safepoint::interrupt(handle(), e).

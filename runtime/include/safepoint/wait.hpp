@@ -91,8 +91,8 @@ deadline_ns to_deadline(const std::chrono::time_point<Clock, Duration> &t) {
     return duration_cast<nanoseconds>(t.time_since_epoch()).count();
   } else {
     auto left = duration_cast<nanoseconds>(t - Clock::now());
-    return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch() +
-                                      left)
+    return duration_cast<nanoseconds>(
+               steady_clock::now().time_since_epoch() + left)
         .count();
   }
 }
@@ -166,8 +166,8 @@ void take_interrupt();
 ///   while (!ready()) {
 ///     flag = 0;
 ///     {
-///       safepoint::wait_scope scope([&]() noexcept { flag = 1;
-///       futex_wake(&flag); }); while (!ready() && !scope.interrupted())
+///       safepoint::wait_scope scope([&]() noexcept { flag = 1; futex_wake(&flag); });
+///       while (!ready() && !scope.interrupted())
 ///         block_until_ready_or(flag);  // must return once wake() ran
 ///     }
 ///     safepoint::poll();  // throws the interrupt, or runs a handshake
@@ -282,12 +282,9 @@ template <class M> void unlock_shared_fn(void *m) noexcept {
 /// The mutex a sender must briefly own to notify safely.
 template <class Lock> cv_ops lock_ops(Lock &lk) {
   cv_ops ops{};
-  if constexpr (requires {
-                  lk.mutex();
-                  lk.owns_lock();
-                }) {
+  if constexpr (requires { lk.mutex(); lk.owns_lock(); }) {
     using M = std::remove_pointer_t<decltype(lk.mutex())>;
-    if constexpr (requires(std::shared_lock<M> & l) { l = std::move(lk); }) {
+    if constexpr (requires(std::shared_lock<M> &l) { l = std::move(lk); }) {
       ops.try_lock = try_lock_shared_fn<M>;
       ops.unlock = unlock_shared_fn<M>;
     } else {
@@ -296,10 +293,9 @@ template <class Lock> cv_ops lock_ops(Lock &lk) {
     }
     ops.mutex = lk.mutex();
   } else {
-    static_assert(
-        requires { lk.try_lock(); },
-        "safepoint::wait(condition_variable_any&, Lock&) needs a "
-        "Lock with try_lock() or a unique_lock/shared_lock");
+    static_assert(requires { lk.try_lock(); },
+                  "safepoint::wait(condition_variable_any&, Lock&) needs a "
+                  "Lock with try_lock() or a unique_lock/shared_lock");
     ops.try_lock = try_lock_fn<Lock>;
     ops.unlock = unlock_fn<Lock>;
     ops.mutex = &lk;
@@ -336,26 +332,26 @@ wait_result cv_wait_impl(CV &cv, Lock &lk, const Deadline *deadline) {
 /// the interrupt with \p lk held.
 inline void wait(std::condition_variable &cv,
                  std::unique_lock<std::mutex> &lk) {
-  if (detail::cv_wait_impl(
-          cv, lk,
-          static_cast<const std::chrono::steady_clock::time_point *>(
-              nullptr)) == detail::wait_result::interrupted)
+  if (detail::cv_wait_impl(cv, lk,
+                           static_cast<const std::chrono::steady_clock::
+                                           time_point *>(nullptr)) ==
+      detail::wait_result::interrupted)
     detail::take_interrupt(); // returning is a spurious wake-up
 }
 
-template <class Lock> void wait(std::condition_variable_any &cv, Lock &lk) {
-  if (detail::cv_wait_impl(
-          cv, lk,
-          static_cast<const std::chrono::steady_clock::time_point *>(
-              nullptr)) == detail::wait_result::interrupted)
+template <class Lock>
+void wait(std::condition_variable_any &cv, Lock &lk) {
+  if (detail::cv_wait_impl(cv, lk,
+                           static_cast<const std::chrono::steady_clock::
+                                           time_point *>(nullptr)) ==
+      detail::wait_result::interrupted)
     detail::take_interrupt();
 }
 
 template <class CV, class Lock, class Pred>
-requires(std::is_same_v<CV, std::condition_variable> ||
-         std::is_same_v<CV, std::condition_variable_any>) void wait(CV &cv,
-                                                                    Lock &lk,
-                                                                    Pred pred) {
+  requires(std::is_same_v<CV, std::condition_variable> ||
+           std::is_same_v<CV, std::condition_variable_any>)
+void wait(CV &cv, Lock &lk, Pred pred) {
   using tp = std::chrono::steady_clock::time_point;
   while (!pred())
     if (detail::cv_wait_impl(cv, lk, static_cast<const tp *>(nullptr)) ==
@@ -365,10 +361,10 @@ requires(std::is_same_v<CV, std::condition_variable> ||
 }
 
 template <class CV, class Lock, class Clock, class Duration>
-requires(std::is_same_v<CV, std::condition_variable> ||
-         std::is_same_v<CV, std::condition_variable_any>) std::cv_status
-    wait_until(CV &cv, Lock &lk,
-               const std::chrono::time_point<Clock, Duration> &t) {
+  requires(std::is_same_v<CV, std::condition_variable> ||
+           std::is_same_v<CV, std::condition_variable_any>)
+std::cv_status wait_until(CV &cv, Lock &lk,
+                          const std::chrono::time_point<Clock, Duration> &t) {
   switch (detail::cv_wait_impl(cv, lk, &t)) {
   case detail::wait_result::interrupted:
     detail::take_interrupt(); // returning is a spurious wake-up
@@ -383,15 +379,10 @@ requires(std::is_same_v<CV, std::condition_variable> ||
 }
 
 template <class CV, class Lock, class Clock, class Duration, class Pred>
-requires(
-    std::is_same_v<CV, std::condition_variable> ||
-    std::is_same_v<
-        CV, std::condition_variable_any>) bool wait_until(CV &cv, Lock &lk,
-                                                          const std::chrono::
-                                                              time_point<
-                                                                  Clock,
-                                                                  Duration> &t,
-                                                          Pred pred) {
+  requires(std::is_same_v<CV, std::condition_variable> ||
+           std::is_same_v<CV, std::condition_variable_any>)
+bool wait_until(CV &cv, Lock &lk,
+                const std::chrono::time_point<Clock, Duration> &t, Pred pred) {
   while (!pred()) {
     switch (detail::cv_wait_impl(cv, lk, &t)) {
     case detail::wait_result::interrupted:
@@ -411,21 +402,18 @@ requires(
 }
 
 template <class CV, class Lock, class Rep, class Period>
-requires(std::is_same_v<CV, std::condition_variable> ||
-         std::is_same_v<CV, std::condition_variable_any>) std::cv_status
-    wait_for(CV &cv, Lock &lk, const std::chrono::duration<Rep, Period> &d) {
+  requires(std::is_same_v<CV, std::condition_variable> ||
+           std::is_same_v<CV, std::condition_variable_any>)
+std::cv_status wait_for(CV &cv, Lock &lk,
+                        const std::chrono::duration<Rep, Period> &d) {
   return ::safepoint::wait_until(cv, lk, std::chrono::steady_clock::now() + d);
 }
 
 template <class CV, class Lock, class Rep, class Period, class Pred>
-requires(
-    std::is_same_v<CV, std::condition_variable> ||
-    std::is_same_v<
-        CV,
-        std::condition_variable_any>) bool wait_for(CV &cv, Lock &lk,
-                                                    const std::chrono::duration<
-                                                        Rep, Period> &d,
-                                                    Pred pred) {
+  requires(std::is_same_v<CV, std::condition_variable> ||
+           std::is_same_v<CV, std::condition_variable_any>)
+bool wait_for(CV &cv, Lock &lk, const std::chrono::duration<Rep, Period> &d,
+              Pred pred) {
   return ::safepoint::wait_until(cv, lk, std::chrono::steady_clock::now() + d,
                                  std::move(pred));
 }
@@ -449,7 +437,8 @@ public:
 
   void lock() {
     uint32_t unlocked = 0;
-    if (!state_.compare_exchange_strong(unlocked, 1, std::memory_order_acquire))
+    if (!state_.compare_exchange_strong(unlocked, 1,
+                                        std::memory_order_acquire))
       detail::mutex_lock_slow(state_, detail::no_deadline);
   }
   [[nodiscard]] bool try_lock() noexcept {
@@ -471,13 +460,11 @@ class timed_mutex : public mutex {
 public:
   template <class Rep, class Period>
   bool try_lock_for(const std::chrono::duration<Rep, Period> &d) {
-    return try_lock() ||
-           detail::mutex_lock_slow(state_, detail::to_deadline(d));
+    return try_lock() || detail::mutex_lock_slow(state_, detail::to_deadline(d));
   }
   template <class Clock, class Duration>
   bool try_lock_until(const std::chrono::time_point<Clock, Duration> &t) {
-    return try_lock() ||
-           detail::mutex_lock_slow(state_, detail::to_deadline(t));
+    return try_lock() || detail::mutex_lock_slow(state_, detail::to_deadline(t));
   }
 };
 
@@ -496,8 +483,9 @@ public:
   }
   [[nodiscard]] bool try_lock() noexcept {
     uint32_t s = state_.load(std::memory_order_relaxed);
-    return (s & ~waiters) == 0 && state_.compare_exchange_strong(
-                                      s, s | writer, std::memory_order_acquire);
+    return (s & ~waiters) == 0 &&
+           state_.compare_exchange_strong(s, s | writer,
+                                          std::memory_order_acquire);
   }
   void unlock() noexcept {
     if (state_.exchange(0, std::memory_order_release) & waiters)
@@ -551,16 +539,15 @@ struct future_state_tag {
   friend type get(future_state_tag);
 };
 struct future_status_tag {
-  using type =
-      std::__atomic_futex_unsigned<> std::__future_base::_State_baseV2::*;
+  using type = std::__atomic_futex_unsigned<>
+      std::__future_base::_State_baseV2::*;
   friend type get(future_status_tag);
 };
 struct futex_data_tag {
   using type = std::atomic<unsigned> std::__atomic_futex_unsigned<>::*;
   friend type get(futex_data_tag);
 };
-template struct member_ptr<future_state_tag,
-                           &std::__basic_future<void>::_M_state>;
+template struct member_ptr<future_state_tag, &std::__basic_future<void>::_M_state>;
 template struct member_ptr<future_status_tag,
                            &std::__future_base::_State_baseV2::_M_status>;
 template struct member_ptr<futex_data_tag,
@@ -572,8 +559,7 @@ void future_wait(std::atomic<unsigned> &status, const void *state);
 inline void wait_state(std::__future_base::_State_baseV2 *st) {
   if (!st)
     throw std::future_error(std::future_errc::no_state);
-  std::atomic<unsigned> &data =
-      (st->*get(future_status_tag{})).*get(futex_data_tag{});
+  std::atomic<unsigned> &data = (st->*get(future_status_tag{})).*get(futex_data_tag{});
   future_wait(data, st);
 }
 template <class F> std::__future_base::_State_baseV2 *state_of(F &f) {
@@ -588,14 +574,11 @@ template <class F> std::__future_base::_State_baseV2 *state_of(F &f) {
 /// arriving while the state is not ready. Deferred functions (std::async
 /// with launch::deferred) run uninterruptibly, as in f.wait().
 template <class F>
-requires requires(F &f) {
-  f.wait();
-  f.valid();
-}
+  requires requires(F &f) { f.wait(); f.valid(); }
 void wait(F &f) {
 #if defined(__GLIBCXX__)
-  if (f.valid() &&
-      f.wait_for(std::chrono::seconds(0)) == std::future_status::timeout) {
+  if (f.valid() && f.wait_for(std::chrono::seconds(0)) ==
+                       std::future_status::timeout) {
     detail::wait_state(detail::state_of(f));
     return;
   }
@@ -709,9 +692,8 @@ void wait(std::barrier<CF> &b,
           typename std::barrier<CF>::arrival_token &&token) {
 #if defined(__GLIBCXX__) && defined(_GLIBCXX_HAVE_PLATFORM_WAIT)
   using layout = detail::tree_barrier_layout<CF>;
-  static_assert(sizeof(layout) == sizeof(b) &&
-                    alignof(layout) == alignof(std::barrier<CF>),
-                "libstdc++ barrier layout");
+  static_assert(sizeof(layout) == sizeof(b) && alignof(layout) == alignof(
+                    std::barrier<CF>), "libstdc++ barrier layout");
   static_assert(sizeof(token) == sizeof(std::__barrier_phase_t),
                 "libstdc++ barrier token layout");
   struct ctx_t {

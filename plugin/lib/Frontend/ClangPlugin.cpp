@@ -65,10 +65,11 @@ public:
               (LO.CXXExceptions || (NoExceptions && !SkipNoExceptionsTUs));
     Placer = std::make_unique<PollPlacer>(CI, Ctx);
     Placer->setPlacement(Where);
+    Placer->setSema(SemaRef);
     DiagnosticsEngine &Diags = Ctx.getDiagnostics();
     const CodeGenOptions &CGO = CI.getCodeGenOpts();
-    if (!Enabled && CGO.OptimizationRemarkMissed.patternMatches(
-                        abi::RemarkName)) {
+    if (!Enabled &&
+        CGO.OptimizationRemarkMissed.patternMatches(abi::RemarkName)) {
       unsigned ID = Diags.getCustomDiagID(
           DiagnosticsEngine::Remark,
           "translation unit not instrumented: %select{it is not C++|it is "
@@ -120,8 +121,21 @@ public:
 
   void HandleTranslationUnit(ASTContext &Ctx) override {
     EHSwitch.on();
-    if (Enabled)
+    if (Enabled) {
+      Placer->setEndOfTU();
       Placer->instrumentDecl(Ctx.getTranslationUnitDecl());
+    }
+  }
+
+  void InitializeSema(Sema &S) override {
+    SemaRef = &S;
+    if (Placer)
+      Placer->setSema(&S);
+  }
+  void ForgetSema() override {
+    SemaRef = nullptr;
+    if (Placer)
+      Placer->setSema(nullptr);
   }
 
   // Callbacks in which code generation may emit functions.
@@ -140,6 +154,7 @@ private:
   CompilerInstance &CI;
   Placement Where;
   std::unique_ptr<PollPlacer> Placer;
+  Sema *SemaRef = nullptr;
   bool Enabled = false;
 };
 

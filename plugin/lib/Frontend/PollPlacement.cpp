@@ -11,7 +11,10 @@
 #include "clang/Basic/Builtins.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Frontend/CompilerInstance.h"
+#include "clang/Sema/Sema.h"
 #include "llvm/ADT/STLExtras.h"
+
+#include <functional>
 
 using namespace clang;
 
@@ -48,7 +51,7 @@ bool isReturnsTwice(const ASTContext &Ctx, const FunctionDecl *Callee) {
     if (Ctx.BuiltinInfo.isReturnsTwice(ID))
       return true;
   static constexpr llvm::StringLiteral Names[] = {
-      "setjmp", "_setjmp", "sigsetjmp", "__sigsetjmp",
+      "setjmp", "_setjmp",    "sigsetjmp", "__sigsetjmp",
       "vfork",  "getcontext", "savectx"};
   const IdentifierInfo *II = Callee->getIdentifier();
   return II && llvm::is_contained(Names, II->getName());
@@ -132,24 +135,30 @@ void PollPlacer::instrumentFunction(FunctionDecl *FD) {
   if (Mask Why = maskReason(FD); Why != Mask::None) {
     FD->setBody(prepend(FD->getBody(), maskMarkerCall(Loc)));
     remarkMissed(FD->getLocation(),
-                 ("no polls in '" + FD->getNameAsString() + "': " +
-                  MaskNames[static_cast<int>(Why)] +
+                 ("no polls in '" + FD->getNameAsString() +
+                  "': " + MaskNames[static_cast<int>(Why)] +
                   "; interrupts are deferred while it runs"));
     return;
   }
 
   // Masks above are always safe; polls are not where try/catch cleanups
   // were compiled out (see setNoExceptionsTU).
-  if (NoExceptionsTU &&
-      Ctx.getSourceManager().isInSystemHeader(FD->getLocation()))
+  InLibrary = Ctx.getSourceManager().isInSystemHeader(FD->getLocation());
+  if (NoExceptionsTU && InLibrary)
     return;
 
+  // Library code may be interrupted only where it already calls something
+  // that can throw (see mayThrowPerIteration): a backward goto there polls
+  // only if the function can throw at all.
+  LibraryMayThrow =
+      InLibrary && (!SemaRef || ablated("library-nothrow") ||
+                    SemaRef->canThrow(FD->getBody()) != CT_Cannot);
   walk(FD->getBody(), /*InHandler=*/false);
   // Library code in system headers assumes its internal helpers do not throw
   // (libstdc++'s string, say, frees a buffer, then calls a setter): a poll at
-  // such a helper's entry could leave the object half-updated. Loops there
-  // still poll, and user callbacks poll as usual.
-  if (Ctx.getSourceManager().isInSystemHeader(FD->getLocation())) {
+  // such a helper's entry could leave the object half-updated. User
+  // callbacks poll as usual.
+  if (InLibrary) {
     remarkMissed(FD->getLocation(), "no entry poll in library code");
     return;
   }
@@ -176,6 +185,10 @@ void PollPlacer::walk(Stmt *S, bool InHandler) {
   }
   if (auto *Attributed = dyn_cast<AttributedStmt>(S))
     HintedLoops.insert(Attributed->getSubStmt());
+  // Decided before the walk below adds markers (throwing calls) to the body.
+  if (InLibrary && isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(S) &&
+      !mayThrowPerIteration(S))
+    NoThrowLibraryLoops.insert(S);
   if (auto *If = dyn_cast<IfStmt>(S); If && If->isConsteval()) {
     // Only the branch that runs outside constant evaluation.
     walk(If->isNegatedConsteval() ? If->getThen() : If->getElse(), InHandler);
@@ -205,7 +218,10 @@ void PollPlacer::walk(Stmt *S, bool InHandler) {
                    "no poll at goto inside a catch handler (cleanup code)");
       continue;
     }
-    Child = prepend(Child, markerCall(SAFEPOINT_SITE_GOTO, Child->getBeginLoc()));
+    if (InLibrary && !LibraryMayThrow)
+      continue;
+    Child =
+        prepend(Child, markerCall(SAFEPOINT_SITE_GOTO, Child->getBeginLoc()));
   }
 
   if (auto *For = dyn_cast<ForStmt>(S))
@@ -223,6 +239,16 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
   if (InHandler) {
     remarkMissed(Loc, "no poll in loop inside a catch handler (cleanup code); "
                       "interrupts are deferred until the handler ends");
+    return;
+  }
+  // A safety rule, not an optimization: naive placement obeys it too.
+  if (NoThrowLibraryLoops.contains(Loop)) {
+    const SourceManager &SM = Ctx.getSourceManager();
+    if (ReportedLibraryLoops.insert(SM.getExpansionLoc(Loc)).second)
+      remarkMissed(Loc,
+                   "no poll in library loop: it calls nothing that can "
+                   "throw, so the library need not be exception-safe there",
+                   /*InSystemHeaders=*/true);
     return;
   }
   if (Where == Placement::Naive) {
@@ -278,6 +304,33 @@ uint64_t PollPlacer::nestedWork(Stmt *S) {
   return Work;
 }
 
+/// True if one iteration of \p Loop may call something that can throw: a
+/// call to a function that is not noexcept (builtins and nothrow functions
+/// excepted), a throw, a new-expression. Library code (libstdc++) must be
+/// exception-safe at such a call already, as for a throwing comparator in
+/// std::sort, so a poll in that loop finds it in a state it can unwind from.
+bool PollPlacer::mayThrowPerIteration(Stmt *Loop) {
+  // SAFEPOINT_ABLATE=library-nothrow measures what the rule costs or saves;
+  // it restores the unsafe placement and is never set otherwise.
+  if (!SemaRef || ablated("library-nothrow"))
+    return true;
+  llvm::SmallVector<const Stmt *, 4> Parts;
+  if (auto *For = dyn_cast<ForStmt>(Loop))
+    Parts = {For->getConditionVariableDeclStmt(), For->getCond(), For->getInc(),
+             For->getBody()};
+  else if (auto *While = dyn_cast<WhileStmt>(Loop))
+    Parts = {While->getConditionVariableDeclStmt(), While->getCond(),
+             While->getBody()};
+  else if (auto *Do = dyn_cast<DoStmt>(Loop))
+    Parts = {Do->getCond(), Do->getBody()};
+  else if (auto *Range = dyn_cast<CXXForRangeStmt>(Loop))
+    Parts = {Range->getCond(), Range->getInc(), Range->getLoopVarStmt(),
+             Range->getBody()};
+  return llvm::any_of(Parts, [&](const Stmt *Part) {
+    return Part && SemaRef->canThrow(Part) != CT_Cannot;
+  });
+}
+
 /// True if \p S only reads \p V: every reference to it is converted to an
 /// rvalue at once. (Writes, increments, address-taking and binding to a
 /// reference all use the lvalue otherwise.)
@@ -325,19 +378,20 @@ std::optional<uint64_t> PollPlacer::constantTripCount(Stmt *Loop) {
   if (!Init || !Init->isSingleDecl())
     return std::nullopt;
   const auto *V = dyn_cast<VarDecl>(Init->getSingleDecl());
-  if (!V || !V->getType()->isIntegerType() ||
-      V->getType()->isBooleanType() || V->getType()->isEnumeralType() ||
-      !V->getInit() ||
+  if (!V || !V->getType()->isIntegerType() || V->getType()->isBooleanType() ||
+      V->getType()->isEnumeralType() || !V->getInit() ||
       V->getType().isVolatileQualified())
     return std::nullopt;
   std::optional<llvm::APSInt> Start = constantOf(V->getInit(), Ctx);
 
   // Condition: V <, <=, >, >=, != Constant.
-  const auto *Cond = dyn_cast<BinaryOperator>(For->getCond()->IgnoreParenImpCasts());
+  const auto *Cond =
+      dyn_cast<BinaryOperator>(For->getCond()->IgnoreParenImpCasts());
   if (!Start || !Cond || !Cond->isComparisonOp() ||
       Cond->getOpcode() == BO_EQ || Cond->getOpcode() == BO_Cmp)
     return std::nullopt;
-  const auto *CondVar = dyn_cast<DeclRefExpr>(Cond->getLHS()->IgnoreParenImpCasts());
+  const auto *CondVar =
+      dyn_cast<DeclRefExpr>(Cond->getLHS()->IgnoreParenImpCasts());
   std::optional<llvm::APSInt> End = constantOf(Cond->getRHS(), Ctx);
   if (!CondVar || CondVar->getDecl() != V || !End)
     return std::nullopt;
@@ -346,18 +400,21 @@ std::optional<uint64_t> PollPlacer::constantTripCount(Stmt *Loop) {
   int64_t Step = 0;
   const Expr *Inc = For->getInc()->IgnoreParenImpCasts();
   const Expr *IncVar = nullptr;
-  if (const auto *U = dyn_cast<UnaryOperator>(Inc); U && U->isIncrementDecrementOp()) {
+  if (const auto *U = dyn_cast<UnaryOperator>(Inc);
+      U && U->isIncrementDecrementOp()) {
     Step = U->isIncrementOp() ? 1 : -1;
     IncVar = U->getSubExpr();
   } else if (const auto *B = dyn_cast<CompoundAssignOperator>(Inc);
-             B && (B->getOpcode() == BO_AddAssign || B->getOpcode() == BO_SubAssign)) {
+             B && (B->getOpcode() == BO_AddAssign ||
+                   B->getOpcode() == BO_SubAssign)) {
     std::optional<llvm::APSInt> C = constantOf(B->getRHS(), Ctx);
     if (!C || !C->isSignedIntN(32))
       return std::nullopt;
     Step = C->getExtValue() * (B->getOpcode() == BO_AddAssign ? 1 : -1);
     IncVar = B->getLHS();
   }
-  const auto *IncRef = dyn_cast_or_null<DeclRefExpr>(IncVar ? IncVar->IgnoreParenImpCasts() : nullptr);
+  const auto *IncRef = dyn_cast_or_null<DeclRefExpr>(
+      IncVar ? IncVar->IgnoreParenImpCasts() : nullptr);
   if (Step == 0 || !IncRef || IncRef->getDecl() != V ||
       !onlyReads(For->getBody(), V, For) || !onlyReads(Cond, V, nullptr))
     return std::nullopt;
@@ -370,15 +427,26 @@ std::optional<uint64_t> PollPlacer::constantTripCount(Stmt *Loop) {
     return std::nullopt;
   __int128 Span;
   switch (Cond->getOpcode()) {
-  case BO_LT: Span = Step > 0 ? E - S : -1; break;
-  case BO_LE: Span = Step > 0 ? E - S + 1 : -1; break;
-  case BO_GT: Span = Step < 0 ? S - E : -1; break;
-  case BO_GE: Span = Step < 0 ? S - E + 1 : -1; break;
+  case BO_LT:
+    Span = Step > 0 ? E - S : -1;
+    break;
+  case BO_LE:
+    Span = Step > 0 ? E - S + 1 : -1;
+    break;
+  case BO_GT:
+    Span = Step < 0 ? S - E : -1;
+    break;
+  case BO_GE:
+    Span = Step < 0 ? S - E + 1 : -1;
+    break;
   case BO_NE:
     // Only exact steps: otherwise the loop may wrap around forever.
-    Span = (E - S) % Step == 0 && (E - S) / Step >= 0 ? (E - S) / Step * (Step < 0 ? -Step : Step) : -1;
+    Span = (E - S) % Step == 0 && (E - S) / Step >= 0
+               ? (E - S) / Step * (Step < 0 ? -Step : Step)
+               : -1;
     break;
-  default: return std::nullopt;
+  default:
+    return std::nullopt;
   }
   if (Span < 0)
     return std::nullopt;
@@ -389,8 +457,8 @@ std::optional<uint64_t> PollPlacer::constantTripCount(Stmt *Loop) {
   bool Signed = V->getType()->isSignedIntegerType();
   if (Width > 64)
     return std::nullopt;
-  __int128 Max = Signed ? ((__int128)1 << (Width - 1)) - 1
-                        : ((__int128)1 << Width) - 1;
+  __int128 Max =
+      Signed ? ((__int128)1 << (Width - 1)) - 1 : ((__int128)1 << Width) - 1;
   __int128 Min = Signed ? -((__int128)1 << (Width - 1)) : 0;
   if (S < Min || S > Max || E - AbsStep < Min || E + AbsStep > Max)
     return std::nullopt;
@@ -418,16 +486,15 @@ static bool breaksOrHasLabel(const Stmt *S, bool InNestedBreakable) {
 }
 
 static DeclRefExpr *refTo(ASTContext &Ctx, VarDecl *V, SourceLocation Loc) {
-  return DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(),
-                             V, false, Loc, V->getType().getNonReferenceType(),
+  return DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), V,
+                             false, Loc, V->getType().getNonReferenceType(),
                              VK_LValue);
 }
 
 static Expr *rvalue(ASTContext &Ctx, VarDecl *V, QualType T,
                     SourceLocation Loc) {
-  return ImplicitCastExpr::Create(Ctx, T, CK_LValueToRValue,
-                                  refTo(Ctx, V, Loc), nullptr, VK_PRValue,
-                                  FPOptionsOverride());
+  return ImplicitCastExpr::Create(Ctx, T, CK_LValueToRValue, refTo(Ctx, V, Loc),
+                                  nullptr, VK_PRValue, FPOptionsOverride());
 }
 
 static Expr *binary(ASTContext &Ctx, Expr *L, Expr *R, BinaryOperatorKind Op,
@@ -517,8 +584,8 @@ bool PollPlacer::stripMine(ForStmt *For) {
   auto End = [&]() -> Expr * {
     if (N)
       return rvalue(Ctx, N, T, Loc);
-    return IntegerLiteral::Create(
-        Ctx, Bound->extOrTrunc(Ctx.getIntWidth(T)), UT, Loc);
+    return IntegerLiteral::Create(Ctx, Bound->extOrTrunc(Ctx.getIntWidth(T)),
+                                  UT, Loc);
   };
   auto Remaining = [&] {
     Expr *E = End();
@@ -529,28 +596,27 @@ bool PollPlacer::stripMine(ForStmt *For) {
   Expr *CountInit = new (Ctx) ConditionalOperator(
       Long, Loc, Literal(UT), Loc, Remaining(), UT, VK_PRValue, OK_Ordinary);
   auto Local = [&](llvm::StringRef Name, Expr *Init) {
-    auto *V = VarDecl::Create(Ctx, Current, Loc, Loc, &Ctx.Idents.get(Name),
-                              UT, Ctx.getTrivialTypeSourceInfo(UT, Loc),
-                              SC_None);
+    auto *V = VarDecl::Create(Ctx, Current, Loc, Loc, &Ctx.Idents.get(Name), UT,
+                              Ctx.getTrivialTypeSourceInfo(UT, Loc), SC_None);
     V->setInit(Init);
     V->setImplicit();
     return V;
   };
   VarDecl *Count = Local("__safepoint_chunk", CountInit);
-  VarDecl *K = Local("__safepoint_k", IntegerLiteral::Create(
-                                          Ctx, llvm::APInt(Ctx.getIntWidth(UT), 0),
-                                          UT, Loc));
+  VarDecl *K = Local("__safepoint_k",
+                     IntegerLiteral::Create(
+                         Ctx, llvm::APInt(Ctx.getIntWidth(UT), 0), UT, Loc));
   auto *CountDecl = new (Ctx) DeclStmt(DeclGroupRef(Count), Loc, Loc);
   auto *KDecl = new (Ctx) DeclStmt(DeclGroupRef(K), Loc, Loc);
 
   // for (UT __k = 0; __k < __count; ++__k, <original increment>) Body
   Expr *InnerCond = binary(Ctx, rvalue(Ctx, K, UT, Loc),
                            rvalue(Ctx, Count, UT, Loc), BO_LT, Ctx.BoolTy, Loc);
-  Expr *IncK = UnaryOperator::Create(Ctx, refTo(Ctx, K, Loc), UO_PreInc, UT,
-                                     VK_LValue, OK_Ordinary, Loc, false,
-                                     FPOptionsOverride());
-  Expr *InnerInc = binary(Ctx, IncK, For->getInc(), BO_Comma,
-                          For->getInc()->getType(), Loc);
+  Expr *IncK =
+      UnaryOperator::Create(Ctx, refTo(Ctx, K, Loc), UO_PreInc, UT, VK_LValue,
+                            OK_Ordinary, Loc, false, FPOptionsOverride());
+  Expr *InnerInc =
+      binary(Ctx, IncK, For->getInc(), BO_Comma, For->getInc()->getType(), Loc);
   cast<BinaryOperator>(InnerInc)->setValueKind(For->getInc()->getValueKind());
   auto *Inner = new (Ctx)
       ForStmt(Ctx, KDecl, InnerCond, nullptr, InnerInc, For->getBody(),
@@ -574,8 +640,106 @@ static bool hasTemporaries(const Stmt *S) {
   return false;
 }
 
+/// True if \p T is a random-access iterator: a pointer, or a class whose
+/// iterator_category is (derived from) std::random_access_iterator_tag. For
+/// those, `end - begin` is the number of increments from begin to end.
+static bool isRandomAccessIterator(QualType T) {
+  T = T.getCanonicalType().getUnqualifiedType();
+  if (const auto *P = T->getAs<PointerType>())
+    return P->getPointeeType()->isObjectType();
+  const auto *RD = T->getAsCXXRecordDecl();
+  if (!RD || !RD->hasDefinition())
+    return false;
+  std::function<bool(const CXXRecordDecl *)> IsTag =
+      [&](const CXXRecordDecl *Tag) {
+        if (!Tag || !Tag->hasDefinition())
+          return false;
+        if (Tag->getName() == "random_access_iterator_tag" &&
+            Tag->isInStdNamespace())
+          return true;
+        for (const CXXBaseSpecifier &Base : Tag->bases())
+          if (IsTag(Base.getType()->getAsCXXRecordDecl()))
+            return true;
+        return false;
+      };
+  std::function<bool(const CXXRecordDecl *)> Category =
+      [&](const CXXRecordDecl *Iter) {
+        if (!Iter || !Iter->hasDefinition())
+          return false;
+        ASTContext &Ctx = Iter->getASTContext();
+        for (NamedDecl *ND : Iter->lookup(&Ctx.Idents.get("iterator_category")))
+          if (auto *TD = dyn_cast<TypedefNameDecl>(ND))
+            return IsTag(TD->getUnderlyingType()->getAsCXXRecordDecl());
+        for (const CXXBaseSpecifier &Base : Iter->bases())
+          if (Category(Base.getType()->getAsCXXRecordDecl()))
+            return true;
+        return false;
+      };
+  return Category(RD);
+}
+
+/// `__end - __begin` of a range-for over a random-access range (begin and
+/// end of one random-access iterator type, the difference a prvalue of an
+/// integer type, checked by Sema), or null.
+Expr *PollPlacer::rangeDistance(CXXForRangeStmt *Range) {
+  if (!SemaRef)
+    return nullptr;
+  auto *BeginVar =
+      dyn_cast_or_null<VarDecl>(Range->getBeginStmt()->isSingleDecl()
+                                    ? Range->getBeginStmt()->getSingleDecl()
+                                    : nullptr);
+  auto *EndVar = dyn_cast_or_null<VarDecl>(
+      Range->getEndStmt()->isSingleDecl() ? Range->getEndStmt()->getSingleDecl()
+                                          : nullptr);
+  if (!BeginVar || !EndVar)
+    return nullptr;
+  QualType IterT = BeginVar->getType().getCanonicalType().getUnqualifiedType();
+  if (IterT != EndVar->getType().getCanonicalType().getUnqualifiedType() ||
+      IterT->isReferenceType() || !isRandomAccessIterator(IterT))
+    return nullptr;
+
+  SourceLocation Loc = Range->getBeginLoc();
+  Sema::SFINAETrap Trap(*SemaRef, /*AccessCheckingSFINAE=*/true);
+  ExprResult Diff = SemaRef->BuildBinOp(
+      /*S=*/nullptr, Loc, BO_Sub, refTo(Ctx, EndVar, Loc),
+      refTo(Ctx, BeginVar, Loc));
+  if (Trap.hasErrorOccurred() || Diff.isInvalid() || !Diff.get())
+    return nullptr;
+  Expr *E = Diff.get();
+  QualType T = E->getType().getCanonicalType();
+  if (!E->isPRValue() || !T->isIntegerType() || T->isBooleanType() ||
+      T->isEnumeralType() || Ctx.getIntWidth(T) > 64 || hasTemporaries(E))
+    return nullptr;
+  // After the last template instantiation, a call needing a new one would be
+  // left without a definition.
+  if (auto *Call = dyn_cast<CallExpr>(E->IgnoreParenImpCasts())) {
+    const FunctionDecl *Callee = Call->getDirectCallee();
+    if (!Callee || (EndOfTU && !Callee->isDefined()))
+      return nullptr;
+  }
+  return E;
+}
+
 /// Rewrites `for (init; decl : range) Body` (no break out of Body, no label
-/// in it, a condition without temporaries) into
+/// in it, a condition without temporaries). Over a random-access range
+/// (pointers, std::vector, std::array, std::string, std::span iterators),
+/// the count is known up front:
+///
+///   { init; auto &&__range = range; auto __begin = ..., __end = ...;
+///     UT __n = (UT)(__end - __begin);
+///     while (__n != 0) {
+///       poll();
+///       UT __chunk = __n > Chunk ? Chunk : __n;
+///       __n = __n - __chunk;
+///       for (UT __k = 0; __k < __chunk; ++__k, ++__begin) {
+///         decl = *__begin;
+///         Body
+///       }
+///     } }
+///
+/// whose inner loop is counted and vectorizes. A range-for evaluates end
+/// once and the body cannot name __begin, so this runs exactly the
+/// iterations of the original. Over other ranges:
 ///
 ///   { init; auto &&__range = range; auto __begin = ..., __end = ...;
 ///     for (;;) {
@@ -589,8 +753,8 @@ static bool hasTemporaries(const Stmt *S) {
 ///         break;
 ///     } }
 ///
-/// which polls once per chunk; the inner loop has no poll and still
-/// vectorizes. Returns the new statement, or null if \p Range is left alone.
+/// Both poll once per chunk and leave the inner loop without a poll.
+/// Returns the new statement, or null if \p Range is left alone.
 Stmt *PollPlacer::stripMineRange(CXXForRangeStmt *Range) {
   if (ablated("strip-mine-range") || HintedLoops.contains(Range) ||
       !Range->getRangeStmt() || !Range->getBeginStmt() ||
@@ -601,58 +765,100 @@ Stmt *PollPlacer::stripMineRange(CXXForRangeStmt *Range) {
     return nullptr;
 
   SourceLocation Loc = Range->getBeginLoc();
-  QualType UT = Ctx.UnsignedIntTy;
+  Expr *Distance = ablated("range-count") ? nullptr : rangeDistance(Range);
+  QualType UT = Distance ? Ctx.getCorrespondingUnsignedType(
+                               Distance->getType().getCanonicalType())
+                         : Ctx.UnsignedIntTy;
   auto Literal = [&](uint64_t V) -> Expr * {
-    return IntegerLiteral::Create(
-        Ctx, llvm::APInt(Ctx.getIntWidth(UT), V), UT, Loc);
+    return IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(UT), V), UT,
+                                  Loc);
   };
-  auto *K = VarDecl::Create(Ctx, Current, Loc, Loc,
-                            &Ctx.Idents.get("__safepoint_k"), UT,
-                            Ctx.getTrivialTypeSourceInfo(UT, Loc), SC_None);
-  K->setInit(Literal(0));
-  K->setImplicit();
-  auto *KDecl = new (Ctx) DeclStmt(DeclGroupRef(K), Loc, Loc);
-  auto KLess = [&] {
-    return binary(Ctx, rvalue(Ctx, K, UT, Loc), Literal(StripMineChunk),
-                  BO_LT, Ctx.BoolTy, Loc);
+  auto Local = [&](llvm::StringRef Name, Expr *Init) {
+    auto *V = VarDecl::Create(Ctx, Current, Loc, Loc, &Ctx.Idents.get(Name), UT,
+                              Ctx.getTrivialTypeSourceInfo(UT, Loc), SC_None);
+    V->setInit(Init);
+    V->setImplicit();
+    return V;
   };
+  auto Declare = [&](VarDecl *V) -> Stmt * {
+    return new (Ctx) DeclStmt(DeclGroupRef(V), Loc, Loc);
+  };
+  VarDecl *K = Local("__safepoint_k", Literal(0));
+  Expr *IncK =
+      UnaryOperator::Create(Ctx, refTo(Ctx, K, Loc), UO_PreInc, UT, VK_LValue,
+                            OK_Ordinary, Loc, false, FPOptionsOverride());
+  Expr *InnerInc = binary(Ctx, IncK, Range->getInc(), BO_Comma,
+                          Range->getInc()->getType(), Loc);
+  cast<BinaryOperator>(InnerInc)->setValueKind(Range->getInc()->getValueKind());
+  Stmt *InnerBody =
+      CompoundStmt::Create(Ctx, {Range->getLoopVarStmt(), Range->getBody()},
+                           FPOptionsOverride(), Loc, Loc);
+  auto Value = [&](VarDecl *V) { return rvalue(Ctx, V, UT, Loc); };
 
+  llvm::SmallVector<Stmt *, 6> Stmts;
+  if (Range->getInit())
+    Stmts.push_back(Range->getInit());
+  Stmts.append(
+      {Range->getRangeStmt(), Range->getBeginStmt(), Range->getEndStmt()});
+
+  if (Distance) {
+    // UT __n = (UT)(__end - __begin);
+    VarDecl *N = Local("__safepoint_n",
+                       ImplicitCastExpr::Create(Ctx, UT, CK_IntegralCast,
+                                                Distance, nullptr, VK_PRValue,
+                                                FPOptionsOverride()));
+    // UT __chunk = __n > Chunk ? Chunk : __n;  __n = __n - __chunk;
+    Expr *Long =
+        binary(Ctx, Value(N), Literal(StripMineChunk), BO_GT, Ctx.BoolTy, Loc);
+    VarDecl *Count = Local(
+        "__safepoint_chunk",
+        new (Ctx) ConditionalOperator(Long, Loc, Literal(StripMineChunk), Loc,
+                                      Value(N), UT, VK_PRValue, OK_Ordinary));
+    Expr *Take = binary(Ctx, refTo(Ctx, N, Loc),
+                        binary(Ctx, Value(N), Value(Count), BO_Sub, UT, Loc),
+                        BO_Assign, UT, Loc);
+    cast<BinaryOperator>(Take)->setValueKind(VK_LValue);
+    // for (UT __k = 0; __k < __chunk; ++__k, ++__begin) { decl; Body }
+    Expr *InnerCond =
+        binary(Ctx, Value(K), Value(Count), BO_LT, Ctx.BoolTy, Loc);
+    auto *Inner = new (Ctx) ForStmt(
+        Ctx, Declare(K), InnerCond, nullptr, InnerInc, InnerBody,
+        Range->getForLoc(), Range->getBeginLoc(), Range->getRParenLoc());
+    Stmt *OuterBody = CompoundStmt::Create(
+        Ctx,
+        {markerCall(SAFEPOINT_SITE_CHUNK, Loc), Declare(Count), Take, Inner},
+        FPOptionsOverride(), Loc, Loc);
+    Expr *More = binary(Ctx, Value(N), Literal(0), BO_NE, Ctx.BoolTy, Loc);
+    Stmts.push_back(Declare(N));
+    Stmts.push_back(WhileStmt::Create(Ctx, nullptr, More, OuterBody,
+                                      Range->getForLoc(), Loc, Loc));
+    return CompoundStmt::Create(Ctx, Stmts, FPOptionsOverride(), Loc,
+                                Range->getEndLoc());
+  }
+
+  auto KLess = [&] {
+    return binary(Ctx, Value(K), Literal(StripMineChunk), BO_LT, Ctx.BoolTy,
+                  Loc);
+  };
   // for (; __k < Chunk && cond; ++__k, ++__begin) { decl; Body }
   Expr *Cond = Range->getCond();
   if (Cond->getType() != Ctx.BoolTy)
-    Cond = ImplicitCastExpr::Create(Ctx, Ctx.BoolTy, CK_IntegralToBoolean,
-                                    Cond, nullptr, VK_PRValue,
-                                    FPOptionsOverride());
+    Cond = ImplicitCastExpr::Create(Ctx, Ctx.BoolTy, CK_IntegralToBoolean, Cond,
+                                    nullptr, VK_PRValue, FPOptionsOverride());
   Expr *InnerCond = binary(Ctx, KLess(), Cond, BO_LAnd, Ctx.BoolTy, Loc);
-  Expr *IncK = UnaryOperator::Create(Ctx, refTo(Ctx, K, Loc), UO_PreInc, UT,
-                                     VK_LValue, OK_Ordinary, Loc, false,
-                                     FPOptionsOverride());
-  Expr *InnerInc = binary(Ctx, IncK, Range->getInc(), BO_Comma,
-                          Range->getInc()->getType(), Loc);
-  cast<BinaryOperator>(InnerInc)->setValueKind(
-      Range->getInc()->getValueKind());
-  Stmt *InnerBody = CompoundStmt::Create(
-      Ctx, {Range->getLoopVarStmt(), Range->getBody()}, FPOptionsOverride(),
-      Loc, Loc);
   auto *Inner = new (Ctx)
       ForStmt(Ctx, nullptr, InnerCond, nullptr, InnerInc, InnerBody,
               Range->getForLoc(), Range->getBeginLoc(), Range->getRParenLoc());
 
   // if (__k < Chunk) break;
-  Stmt *Done = IfStmt::Create(Ctx, Loc, IfStatementKind::Ordinary, nullptr,
-                              nullptr, KLess(), Loc, Loc,
-                              new (Ctx) BreakStmt(Loc));
+  Stmt *Done =
+      IfStmt::Create(Ctx, Loc, IfStatementKind::Ordinary, nullptr, nullptr,
+                     KLess(), Loc, Loc, new (Ctx) BreakStmt(Loc));
   Stmt *OuterBody = CompoundStmt::Create(
-      Ctx, {markerCall(SAFEPOINT_SITE_CHUNK, Loc), KDecl, Inner, Done},
+      Ctx, {markerCall(SAFEPOINT_SITE_CHUNK, Loc), Declare(K), Inner, Done},
       FPOptionsOverride(), Loc, Loc);
-  auto *Outer = new (Ctx) ForStmt(Ctx, nullptr, nullptr, nullptr, nullptr,
-                                  OuterBody, Range->getForLoc(), Loc, Loc);
-
-  llvm::SmallVector<Stmt *, 5> Stmts;
-  if (Range->getInit())
-    Stmts.push_back(Range->getInit());
-  Stmts.append({Range->getRangeStmt(), Range->getBeginStmt(),
-                Range->getEndStmt(), Outer});
+  Stmts.push_back(new (Ctx) ForStmt(Ctx, nullptr, nullptr, nullptr, nullptr,
+                                    OuterBody, Range->getForLoc(), Loc, Loc));
   return CompoundStmt::Create(Ctx, Stmts, FPOptionsOverride(), Loc,
                               Range->getEndLoc());
 }
@@ -704,8 +910,8 @@ FunctionDecl *PollPlacer::runtimeDecl(llvm::StringRef Name, bool Noexcept,
                            DeclarationName(&II), FnTy, nullptr, SC_Extern);
   if (TakesKind) {
     ParmVarDecl *Kind = ParmVarDecl::Create(
-        Ctx, FD, SourceLocation(), SourceLocation(), nullptr,
-        Ctx.UnsignedIntTy, nullptr, SC_None, nullptr);
+        Ctx, FD, SourceLocation(), SourceLocation(), nullptr, Ctx.UnsignedIntTy,
+        nullptr, SC_None, nullptr);
     FD->setParams({Kind});
   }
   FD->setImplicit();
@@ -715,9 +921,9 @@ FunctionDecl *PollPlacer::runtimeDecl(llvm::StringRef Name, bool Noexcept,
 
 static CallExpr *makeCall(ASTContext &Ctx, FunctionDecl *Callee,
                           llvm::ArrayRef<Expr *> Args, SourceLocation Loc) {
-  auto *Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(),
-                                  SourceLocation(), Callee, false, Loc,
-                                  Callee->getType(), VK_LValue);
+  auto *Ref =
+      DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(),
+                          Callee, false, Loc, Callee->getType(), VK_LValue);
   auto *Fn = ImplicitCastExpr::Create(
       Ctx, Ctx.getPointerType(Callee->getType()), CK_FunctionToPointerDecay,
       Ref, nullptr, VK_PRValue, FPOptionsOverride());
@@ -753,9 +959,12 @@ Stmt *PollPlacer::maskMarkerCall(SourceLocation Loc) {
   return outsideConstantEvaluation(makeCall(Ctx, MaskMarker, {}, Loc), Loc);
 }
 
-void PollPlacer::remarkMissed(SourceLocation Loc, llvm::StringRef Message) {
-  // Like warnings, remarks about system headers would only be noise.
-  if (!RemarkMissed || Ctx.getSourceManager().isInSystemHeader(Loc))
+void PollPlacer::remarkMissed(SourceLocation Loc, llvm::StringRef Message,
+                              bool InSystemHeaders) {
+  // Like warnings, remarks about system headers would only be noise, except
+  // for library loops that cannot be interrupted (the latency bound).
+  if (!RemarkMissed ||
+      (!InSystemHeaders && Ctx.getSourceManager().isInSystemHeader(Loc)))
     return;
   DiagnosticsEngine &Diags = Ctx.getDiagnostics();
   unsigned ID = Diags.getCustomDiagID(DiagnosticsEngine::Remark,

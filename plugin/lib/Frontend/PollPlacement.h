@@ -13,8 +13,8 @@
 #ifndef SAFEPOINT_LIB_FRONTEND_POLLPLACEMENT_H
 #define SAFEPOINT_LIB_FRONTEND_POLLPLACEMENT_H
 
-#include "clang/AST/ASTContext.h"
 #include "safepoint/SafepointPass.h"
+#include "clang/AST/ASTContext.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringRef.h"
@@ -55,6 +55,14 @@ public:
   /// try/catch cleanups (libstdc++'s __try/__catch) are compiled out.
   void setNoExceptionsTU(bool V) { NoExceptionsTU = V; }
 
+  /// Sema, to type-check the expressions placement builds (`end - begin`)
+  /// and to tell which calls can throw. Without it, neither is attempted.
+  void setSema(clang::Sema *S) { SemaRef = S; }
+
+  /// The end of the translation unit: template instantiations are over, so
+  /// nothing that would need a new one may be built.
+  void setEndOfTU() { EndOfTU = true; }
+
 private:
   enum class Mask { None, Destructor, Noexcept, Attribute };
 
@@ -66,6 +74,8 @@ private:
   std::optional<uint64_t> constantTripCount(clang::Stmt *Loop);
   bool stripMine(clang::ForStmt *For);
   clang::Stmt *stripMineRange(clang::CXXForRangeStmt *Range);
+  clang::Expr *rangeDistance(clang::CXXForRangeStmt *Range);
+  bool mayThrowPerIteration(clang::Stmt *Loop);
   uint64_t nestedWork(clang::Stmt *S);
 
   clang::Stmt *prepend(clang::Stmt *Body, clang::Stmt *First);
@@ -77,13 +87,25 @@ private:
   clang::FunctionDecl *runtimeDecl(llvm::StringRef Name, bool Noexcept,
                                    bool TakesKind);
 
-  void remarkMissed(clang::SourceLocation Loc, llvm::StringRef Message);
+  void remarkMissed(clang::SourceLocation Loc, llvm::StringRef Message,
+                    bool InSystemHeaders = false);
 
   clang::CompilerInstance &CI;
   clang::ASTContext &Ctx;
   bool RemarkMissed;
   Placement Where = Placement::Default;
   bool NoExceptionsTU = false;
+  clang::Sema *SemaRef = nullptr;
+  bool EndOfTU = false;
+  /// The function being instrumented comes from a system header: only its
+  /// loops that call something that can throw get polls.
+  bool InLibrary = false;
+  /// ... and whether its body calls anything that can throw (backward gotos).
+  bool LibraryMayThrow = false;
+  /// Library loops left without a poll: no call in them can throw.
+  llvm::DenseSet<const clang::Stmt *> NoThrowLibraryLoops;
+  /// Library loops already reported (one remark per source location).
+  llvm::DenseSet<clang::SourceLocation> ReportedLibraryLoops;
   /// The function being instrumented and whether it is constexpr (its
   /// markers are wrapped in `if !consteval`).
   clang::FunctionDecl *Current = nullptr;

@@ -497,6 +497,18 @@ static Expr *rvalue(ASTContext &Ctx, VarDecl *V, QualType T,
                                   nullptr, VK_PRValue, FPOptionsOverride());
 }
 
+/// An implicit local variable \p Name of type \p T in \p DC, initialized
+/// with \p Init (the counters of strip-mined loops).
+static VarDecl *implicitLocal(ASTContext &Ctx, DeclContext *DC,
+                              llvm::StringRef Name, QualType T, Expr *Init,
+                              SourceLocation Loc) {
+  auto *V = VarDecl::Create(Ctx, DC, Loc, Loc, &Ctx.Idents.get(Name), T,
+                            Ctx.getTrivialTypeSourceInfo(T, Loc), SC_None);
+  V->setInit(Init);
+  V->setImplicit();
+  return V;
+}
+
 static Expr *binary(ASTContext &Ctx, Expr *L, Expr *R, BinaryOperatorKind Op,
                     QualType T, SourceLocation Loc) {
   return BinaryOperator::Create(Ctx, L, R, Op, T, VK_PRValue, OK_Ordinary, Loc,
@@ -596,11 +608,7 @@ bool PollPlacer::stripMine(ForStmt *For) {
   Expr *CountInit = new (Ctx) ConditionalOperator(
       Long, Loc, Literal(UT), Loc, Remaining(), UT, VK_PRValue, OK_Ordinary);
   auto Local = [&](llvm::StringRef Name, Expr *Init) {
-    auto *V = VarDecl::Create(Ctx, Current, Loc, Loc, &Ctx.Idents.get(Name), UT,
-                              Ctx.getTrivialTypeSourceInfo(UT, Loc), SC_None);
-    V->setInit(Init);
-    V->setImplicit();
-    return V;
+    return implicitLocal(Ctx, Current, Name, UT, Init, Loc);
   };
   VarDecl *Count = Local("__safepoint_chunk", CountInit);
   VarDecl *K = Local("__safepoint_k",
@@ -774,11 +782,7 @@ Stmt *PollPlacer::stripMineRange(CXXForRangeStmt *Range) {
                                   Loc);
   };
   auto Local = [&](llvm::StringRef Name, Expr *Init) {
-    auto *V = VarDecl::Create(Ctx, Current, Loc, Loc, &Ctx.Idents.get(Name), UT,
-                              Ctx.getTrivialTypeSourceInfo(UT, Loc), SC_None);
-    V->setInit(Init);
-    V->setImplicit();
-    return V;
+    return implicitLocal(Ctx, Current, Name, UT, Init, Loc);
   };
   auto Declare = [&](VarDecl *V) -> Stmt * {
     return new (Ctx) DeclStmt(DeclGroupRef(V), Loc, Loc);

@@ -84,14 +84,14 @@ delivery interrupt_after(const handle &target,
                          const std::chrono::duration<Rep, Period> &delay,
                          E &&e) {
   return detail::schedule(target, detail::steady_deadline(delay),
-                          detail::exception_of(std::forward<E>(e)));
+                          std::make_exception_ptr(std::forward<E>(e)));
 }
 template <class Clock, class Duration, class E>
 delivery interrupt_at(const handle &target,
                       const std::chrono::time_point<Clock, Duration> &when,
                       E &&e) {
   return detail::schedule(target, detail::steady_deadline(when),
-                          detail::exception_of(std::forward<E>(e)));
+                          std::make_exception_ptr(std::forward<E>(e)));
 }
 
 /// RAII: a deadline for the calling thread. When it passes before the scope

@@ -143,14 +143,6 @@ template <class E>
 concept exception_value =
     !std::same_as<std::remove_cvref_t<E>, std::exception_ptr> &&
     !std::same_as<std::remove_cvref_t<E>, std::nullptr_t>;
-
-/// std::make_exception_ptr(e), in a statement of its own: its by-value
-/// parameter (a copy of the payload) dies here, so the sender keeps no copy
-/// once the exception is queued and the target alone destroys it.
-template <class E> std::exception_ptr exception_of(E &&e) {
-  std::exception_ptr p = std::make_exception_ptr(std::forward<E>(e));
-  return p;
-}
 } // namespace detail
 
 /// Queues \p e for delivery to \p target at its next safepoint.
@@ -167,8 +159,11 @@ bool interrupt(const handle &target, std::exception_ptr e);
 /// Same contract as the std::exception_ptr overload.
 template <detail::exception_value E>
 bool interrupt(const handle &target, E &&e) {
-  return ::safepoint::interrupt(target,
-                                detail::exception_of(std::forward<E>(e)));
+  // A statement of its own: make_exception_ptr's by-value parameter (a copy
+  // of the payload) dies here, so the sender keeps no copy once the
+  // exception is queued and the target alone destroys it.
+  std::exception_ptr p = std::make_exception_ptr(std::forward<E>(e));
+  return ::safepoint::interrupt(target, std::move(p));
 }
 
 //===----------------------------------------------------------------------===//
@@ -287,8 +282,8 @@ private:
 delivery interrupt(const handle &target, std::exception_ptr e, track_t);
 template <detail::exception_value E>
 delivery interrupt(const handle &target, E &&e, track_t t) {
-  return ::safepoint::interrupt(target,
-                                detail::exception_of(std::forward<E>(e)), t);
+  std::exception_ptr p = std::make_exception_ptr(std::forward<E>(e));
+  return ::safepoint::interrupt(target, std::move(p), t);
 }
 
 namespace debug {
@@ -338,7 +333,7 @@ public:
       : callback_(std::move(token),
                   detail::stop_interrupt_fn{
                       std::move(target),
-                      detail::exception_of(std::forward<E>(e))}) {}
+                      std::make_exception_ptr(std::forward<E>(e))}) {}
   interrupt_on_stop(const interrupt_on_stop &) = delete;
   interrupt_on_stop &operator=(const interrupt_on_stop &) = delete;
 

@@ -16,6 +16,7 @@
 #include "safepoint/deadline.hpp"
 #include "request.h"
 #include "safepoint/wait.hpp"
+#include "wait_internal.h"
 
 #include <atomic>
 #include <chrono>
@@ -29,12 +30,6 @@ namespace detail {
 
 namespace {
 
-steady_ns now_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 class timer_service {
 public:
   struct alarm {
@@ -42,7 +37,7 @@ public:
     std::exception_ptr exception;
     std::shared_ptr<request_state> request;
   };
-  using queue = std::multimap<steady_ns, alarm>;
+  using queue = std::multimap<deadline_ns, alarm>;
 
   /// The process-wide service. Never destroyed: alarms may be cancelled
   /// from static destructors and the thread may still be sleeping.
@@ -51,7 +46,9 @@ public:
     return *s;
   }
 
-  void schedule(steady_ns when, alarm a) {
+  void schedule(deadline_ns when, alarm a) {
+    if (when == no_deadline)
+      return; // never fires: the receipt stays scheduled until cancelled
     std::weak_ptr<request_state> weak = a.request;
     std::unique_lock lock(mutex_);
     if (!started_) {
@@ -83,8 +80,8 @@ private:
         cv_.wait(lock);
         continue;
       }
-      steady_ns next = alarms_.begin()->first;
-      if (now_ns() < next) {
+      deadline_ns next = alarms_.begin()->first;
+      if (monotonic_ns() < next) {
         cv_.wait_until(lock, std::chrono::steady_clock::time_point(
                                  std::chrono::nanoseconds(next)));
         continue;
@@ -117,7 +114,8 @@ thread_local deadline_scope *t_deadlines = nullptr;
 
 } // namespace
 
-delivery schedule(const handle &target, steady_ns when, std::exception_ptr e) {
+delivery schedule(const handle &target, deadline_ns when,
+                  std::exception_ptr e) {
   if (!target)
     throw std::invalid_argument("safepoint::interrupt_after: empty handle");
   if (!e)
@@ -130,7 +128,7 @@ delivery schedule(const handle &target, steady_ns when, std::exception_ptr e) {
 
 } // namespace detail
 
-deadline_scope::deadline_scope(detail::steady_ns when, std::exception_ptr e)
+deadline_scope::deadline_scope(detail::deadline_ns when, std::exception_ptr e)
     : id_(detail::g_next_scope.fetch_add(1, std::memory_order_relaxed)),
       when_(when), outer_(detail::t_deadlines) {
   if (!e)
@@ -152,7 +150,7 @@ deadline_scope::deadline() const noexcept {
 }
 
 bool deadline_scope::expired() const noexcept {
-  return detail::now_ns() >= when_;
+  return detail::monotonic_ns() >= when_;
 }
 
 std::optional<std::chrono::steady_clock::time_point>

@@ -44,13 +44,10 @@ struct request_state {
   /// Moves from any non-final status to \p to (queued -> dropped when the
   /// node dies with its thread, ...).
   bool finish(delivery_status to) noexcept {
-    int s = status.load(std::memory_order_acquire);
-    while (!is_final(s))
-      if (status.compare_exchange_weak(s, int(to), std::memory_order_acq_rel)) {
-        { std::lock_guard lock(mutex); }
-        cv.notify_all();
+    for (int s = status.load(std::memory_order_acquire); !is_final(s);
+         s = status.load(std::memory_order_acquire))
+      if (transition(s, to))
         return true;
-      }
     return false;
   }
   static bool is_final(int s) noexcept {

@@ -54,24 +54,7 @@ struct deadline_exceeded {
 };
 
 namespace detail {
-using steady_ns = std::int64_t; // steady_clock::time_since_epoch in ns
-delivery schedule(const handle &target, steady_ns when, std::exception_ptr e);
-
-template <class Clock, class Duration>
-steady_ns steady_deadline(const std::chrono::time_point<Clock, Duration> &t) {
-  using namespace std::chrono;
-  if constexpr (std::is_same_v<Clock, steady_clock>)
-    return duration_cast<nanoseconds>(t.time_since_epoch()).count();
-  else
-    return duration_cast<nanoseconds>(
-               (steady_clock::now() + (t - Clock::now())).time_since_epoch())
-        .count();
-}
-template <class Rep, class Period>
-steady_ns steady_deadline(const std::chrono::duration<Rep, Period> &d) {
-  using namespace std::chrono;
-  return steady_deadline(steady_clock::now() + ceil<nanoseconds>(d));
-}
+delivery schedule(const handle &target, deadline_ns when, std::exception_ptr e);
 } // namespace detail
 
 /// Schedules interrupt(target, e) after \p delay (or at \p when). Returns
@@ -83,14 +66,14 @@ template <class Rep, class Period, class E>
 delivery interrupt_after(const handle &target,
                          const std::chrono::duration<Rep, Period> &delay,
                          E &&e) {
-  return detail::schedule(target, detail::steady_deadline(delay),
+  return detail::schedule(target, detail::to_deadline(delay),
                           std::make_exception_ptr(std::forward<E>(e)));
 }
 template <class Clock, class Duration, class E>
 delivery interrupt_at(const handle &target,
                       const std::chrono::time_point<Clock, Duration> &when,
                       E &&e) {
-  return detail::schedule(target, detail::steady_deadline(when),
+  return detail::schedule(target, detail::to_deadline(when),
                           std::make_exception_ptr(std::forward<E>(e)));
 }
 
@@ -103,15 +86,15 @@ class deadline_scope {
 public:
   template <class Rep, class Period>
   explicit deadline_scope(const std::chrono::duration<Rep, Period> &d)
-      : deadline_scope(detail::steady_deadline(d), nullptr) {}
+      : deadline_scope(detail::to_deadline(d), nullptr) {}
   template <class Clock, class Duration>
   explicit deadline_scope(const std::chrono::time_point<Clock, Duration> &t)
-      : deadline_scope(detail::steady_deadline(t), nullptr) {}
+      : deadline_scope(detail::to_deadline(t), nullptr) {}
   /// Throws \p e instead of deadline_exceeded when the deadline passes.
   template <class Rep, class Period>
   deadline_scope(const std::chrono::duration<Rep, Period> &d,
                  std::exception_ptr e)
-      : deadline_scope(detail::steady_deadline(d), std::move(e)) {}
+      : deadline_scope(detail::to_deadline(d), std::move(e)) {}
   ~deadline_scope();
   deadline_scope(const deadline_scope &) = delete;
   deadline_scope &operator=(const deadline_scope &) = delete;
@@ -122,12 +105,12 @@ public:
   /// True iff the deadline has passed.
   [[nodiscard]] bool expired() const noexcept;
 
-  deadline_scope(detail::steady_ns when, std::exception_ptr e);
+  deadline_scope(detail::deadline_ns when, std::exception_ptr e);
 
 private:
   delivery alarm_;
   std::uint64_t id_;
-  detail::steady_ns when_;
+  detail::deadline_ns when_;
   deadline_scope *outer_;
   friend std::optional<std::chrono::steady_clock::time_point>
   current_deadline() noexcept;

@@ -219,6 +219,33 @@ struct thread_report {
 
 namespace detail {
 struct request_state;
+
+/// Absolute CLOCK_MONOTONIC (steady_clock) deadline in ns; no_deadline waits forever.
+using deadline_ns = int64_t;
+inline constexpr deadline_ns no_deadline = INT64_MAX;
+
+template <class Clock, class Duration>
+deadline_ns to_deadline(const std::chrono::time_point<Clock, Duration> &t) {
+  using namespace std::chrono;
+  if constexpr (std::is_same_v<Clock, steady_clock>) {
+    return duration_cast<nanoseconds>(t.time_since_epoch()).count();
+  } else {
+    auto left = duration_cast<nanoseconds>(t - Clock::now());
+    return duration_cast<nanoseconds>(
+               steady_clock::now().time_since_epoch() + left)
+        .count();
+  }
+}
+template <class Rep, class Period>
+deadline_ns to_deadline(const std::chrono::duration<Rep, Period> &d) {
+  using namespace std::chrono;
+  if (d >= duration<Rep, Period>::max() / 2)
+    return no_deadline;
+  return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch() +
+                                    duration_cast<nanoseconds>(d))
+      .count();
+}
+
 } // namespace detail
 
 /// Tag for the tracked interrupt() overloads.
@@ -248,10 +275,7 @@ public:
   template <class Rep, class Period>
   delivery_status
   wait_for(const std::chrono::duration<Rep, Period> &timeout) const {
-    return wait_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::steady_clock::now().time_since_epoch() +
-                       std::chrono::ceil<std::chrono::nanoseconds>(timeout))
-                       .count());
+    return wait_ns(detail::to_deadline(timeout));
   }
 
   /// Withdraws the interrupt if it has not been taken yet (an alarm is

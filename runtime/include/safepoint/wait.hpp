@@ -80,32 +80,6 @@ void scope_exit(waker_node *n) noexcept;
 /// True iff a poll now would throw.
 bool deliverable() noexcept;
 
-/// Absolute CLOCK_MONOTONIC deadline in ns; no_deadline waits forever.
-using deadline_ns = int64_t;
-inline constexpr deadline_ns no_deadline = INT64_MAX;
-
-template <class Clock, class Duration>
-deadline_ns to_deadline(const std::chrono::time_point<Clock, Duration> &t) {
-  using namespace std::chrono;
-  if constexpr (std::is_same_v<Clock, steady_clock>) {
-    return duration_cast<nanoseconds>(t.time_since_epoch()).count();
-  } else {
-    auto left = duration_cast<nanoseconds>(t - Clock::now());
-    return duration_cast<nanoseconds>(
-               steady_clock::now().time_since_epoch() + left)
-        .count();
-  }
-}
-template <class Rep, class Period>
-deadline_ns to_deadline(const std::chrono::duration<Rep, Period> &d) {
-  using namespace std::chrono;
-  if (d >= duration<Rep, Period>::max() / 2)
-    return no_deadline;
-  return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch() +
-                                    duration_cast<nanoseconds>(d))
-      .count();
-}
-
 enum class wait_result { woken, interrupted, timeout };
 
 /// Sleeps until the deadline; throws if interrupted.

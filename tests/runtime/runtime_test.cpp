@@ -958,4 +958,36 @@ TEST_F(Runtime, AbiEntryPoints) {
   EXPECT_EQ(__safepoint_pending, 0u);
 }
 
+// The slow path throws with nothing of its own left alive: the exception
+// object lives exactly until the end of the catch that takes it (no
+// reference kept by the runtime, none leaked), whichever entry point threw.
+TEST_F(Runtime, ThrownInterruptDiesAtTheEndOfItsCatch) {
+  const safepoint::handle self = safepoint::this_thread::handle();
+  const std::function<void()> entries[] = {
+      [] { safepoint::poll(); }, [] { __safepoint_poll_slow(); },
+      [] { __safepoint_poll_marker(SAFEPOINT_SITE_ENTRY); }};
+  for (const auto &entry : entries) {
+    Tracked::live = 0;
+    ASSERT_TRUE(safepoint::interrupt(self, Tracked{}));
+    EXPECT_EQ(Tracked::live, 1);
+    int live_in_catch = -1;
+    try {
+      entry();
+    } catch (const Tracked &) {
+      live_in_catch = Tracked::live;
+    }
+    EXPECT_EQ(live_in_catch, 1);
+    EXPECT_EQ(Tracked::live, 0) << "the runtime kept the exception alive";
+  }
+  // Also for an exception_ptr the sender still holds: the runtime's
+  // reference is gone, the sender's remains.
+  Tracked::live = 0;
+  std::exception_ptr mine = std::make_exception_ptr(Tracked{});
+  ASSERT_TRUE(safepoint::interrupt(self, mine));
+  EXPECT_THROW(safepoint::poll(), Tracked);
+  EXPECT_EQ(Tracked::live, 1);
+  mine = nullptr;
+  EXPECT_EQ(Tracked::live, 0);
+}
+
 } // namespace

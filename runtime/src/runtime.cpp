@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -607,8 +608,15 @@ bool post(const handle &target, std::exception_ptr e,
   r.park.fetch_add(1, seq_cst);
   if (r.waker.load(seq_cst) != nullptr)
     if (waker_node *w = r.waker.exchange(nullptr, seq_cst)) {
-      w->wake(w);
-      w->done.store(1, std::memory_order_release);
+      if (w->wake == &safepoint::detail::wake_park) {
+        // The waiter sleeps on r.park, not on anything in the node: release
+        // the node first, so that the woken waiter does not wait for us.
+        w->done.store(1, std::memory_order_release);
+        safepoint::detail::futex_wake(&r.park, INT_MAX, false);
+      } else {
+        w->wake(w);
+        w->done.store(1, std::memory_order_release);
+      }
     }
   if (int sig = g_wake_signal.load(std::memory_order_relaxed); sig && word)
     pthread_kill(r.native, sig); // the owner cannot exit before we return

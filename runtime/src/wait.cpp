@@ -120,15 +120,12 @@ int futex_wait2(const void *word, uint32_t val, bool shared,
   return rc == ETIMEDOUT && slice < deadline ? 0 : rc;
 }
 
-struct park_node : waker_node {
-  std::atomic<uint32_t> *park;
-};
-
-void wake_park(waker_node *self) noexcept {
-  futex_wake(static_cast<park_node *>(self)->park, INT_MAX, false);
-}
-
 } // namespace
+
+void wake_park(waker_node *) noexcept {
+  // Never called: interrupt() recognizes this waker and wakes the park word
+  // itself (wait_internal.h).
+}
 
 bool scope_enter(waker_node *n) noexcept {
   if (!can_register_waker() || delivery_deferred_now())
@@ -158,9 +155,8 @@ wait_result futex_wait(const void *word, uint32_t expected, bool shared,
     }
     return rc == ETIMEDOUT ? wait_result::timeout : wait_result::woken;
   }
-  park_node n;
+  waker_node n;
   n.wake = wake_park;
-  n.park = park;
   register_waker(&n);
   uint32_t seq = park->load(seq_cst);
   int rc = 0;

@@ -15,7 +15,9 @@
 //    node->done. The owner unregisters with exchange(nullptr): if the slot was
 //    already empty, a sender is calling (or has called) the node and the
 //    owner spins until done (a few instructions plus one syscall). Senders
-//    never wait for anything.
+//    never wait for anything. The park waker (wake_park) is the exception:
+//    the sender stores done first and then wakes the park word, so the
+//    owner never waits for it.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SAFEPOINT_SRC_WAIT_INTERNAL_H
@@ -60,6 +62,14 @@ void register_waker(waker_node *n) noexcept;
 /// Unregisters \p n. Returns true iff a sender called it (the call has then
 /// completed).
 bool unregister_waker(waker_node *n) noexcept;
+
+/// The waker of the futex waits that sleep on the park word (futex_wait):
+/// a marker, never called. interrupt() recognizes it, marks the node done
+/// and only then futex-wakes the park word, which is the thread record's own
+/// and outlives the node: the woken waiter never waits for the sender to
+/// come back from its FUTEX_WAKE (with other wakers, which use their node,
+/// it may). A late wake reaching a later wait is a spurious wake-up.
+void wake_park(waker_node *) noexcept;
 
 /// Number of interrupts thrown on this thread so far.
 uint64_t interrupts_delivered() noexcept;

@@ -64,7 +64,7 @@ void jitter(std::minstd_rand &rng) {
 template <class Op, class Event>
 void race(const char *name, Op op, Event event) {
   current = name;
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, left{false}, sending_done{false};
   std::atomic<long> caught{0};
   safepoint::thread waiter([&] {
     while (!stop.load()) {
@@ -74,6 +74,9 @@ void race(const char *name, Op op, Event event) {
         ++caught;
       }
     }
+    left = true;
+    while (!sending_done.load()) // no poll here: nothing is delivered
+      std::this_thread::yield();
     for (;;) { // drain what was still queued
       try {
         safepoint::poll();
@@ -99,6 +102,17 @@ void race(const char *name, Op op, Event event) {
     jitter(rng);
   }
   stop = true;
+  // op() may block until it is interrupted (the future kind waits on a
+  // promise nobody sets): if the last interrupt was caught before the waiter
+  // saw `stop`, interrupt it again until it has left its loop, each time
+  // waiting until the interrupt is caught (a lost wake-up hangs here).
+  while (!left.load()) {
+    if (waiter.interrupt(Stop{}))
+      ++sent;
+    while (caught.load() != sent && !left.load())
+      std::this_thread::yield();
+  }
+  sending_done = true;
   waiter.join();
   events_done = true;
   events.join();

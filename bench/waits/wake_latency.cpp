@@ -7,6 +7,18 @@
 // Prints p50/p99/max in microseconds; not a pass/fail test.
 //
 //   bench-wake-latency [iterations per kind and mode, default 2000]
+//                      [--cpus default|idle-spin|one-cpu]
+//
+// --cpus says where the threads run, to separate the wake path from the
+// machine's wake-up of an idle CPU (both columns always use the same setup):
+//   default    nothing changed: the waiter sleeps, its CPU may go idle (on a
+//              VM the vCPU halts, and a wake-up goes through the hypervisor);
+//   idle-spin  one SCHED_IDLE thread per CPU spins: no CPU ever idles, so a
+//              wake-up is an IPI to a running CPU (any normal thread preempts
+//              a SCHED_IDLE one at once). Not a real workload: it only
+//              removes the idle-CPU wake-up from the measurement;
+//   one-cpu    every thread of the benchmark is pinned to the main thread's
+//              CPU: a wake-up is a context switch on that CPU, no IPI.
 
 #include <safepoint/wait.hpp>
 
@@ -22,9 +34,12 @@
 #include <memory>
 #include <mutex>
 #include <semaphore>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 namespace {
@@ -120,9 +135,69 @@ void run(Kind &k, int iters) {
 
 } // namespace
 
+/// --cpus idle-spin: one SCHED_IDLE spinner per CPU, for the program's life.
+void start_idle_spinners(std::vector<std::thread> &spinners,
+                         std::atomic<bool> &stop) {
+  unsigned n = std::thread::hardware_concurrency();
+  for (unsigned i = 0; i < (n ? n : 1); ++i)
+    spinners.emplace_back([&stop] {
+      sched_param none{};
+      if (sched_setscheduler(0, SCHED_IDLE, &none) != 0) {
+        std::perror("sched_setscheduler(SCHED_IDLE)");
+        std::exit(1);
+      }
+      while (!stop.load(std::memory_order_relaxed)) {
+      }
+    });
+}
+
+/// --cpus one-cpu: pins the calling (main) thread to its current CPU before
+/// any other thread exists; every thread created later inherits the mask
+/// (the waiters, the joinee, the runtime's condition-variable service).
+int pin_to_current_cpu() {
+  int cpu = sched_getcpu();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) {
+    std::perror("sched_setaffinity");
+    std::exit(1);
+  }
+  return cpu;
+}
+
 int main(int argc, char **argv) {
-  int iters = argc > 1 ? std::atoi(argv[1]) : 2000;
+  int iters = 2000;
+  const char *cpus = "default";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--cpus" && i + 1 < argc)
+      cpus = argv[++i];
+    else if (std::atoi(argv[i]) > 0)
+      iters = std::atoi(argv[i]);
+    else
+      cpus = nullptr;
+  }
+  std::string mode = cpus ? cpus : "";
+  if (mode != "default" && mode != "idle-spin" && mode != "one-cpu") {
+    std::fprintf(stderr,
+                 "usage: %s [iterations] [--cpus default|idle-spin|one-cpu]\n",
+                 argv[0]);
+    return 2;
+  }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  std::vector<std::thread> spinners;
+  std::atomic<bool> stop_spinners{false};
+  if (mode == "one-cpu")
+    std::printf("cpus: one-cpu (every thread pinned to CPU %d)\n",
+                pin_to_current_cpu());
+  else if (mode == "idle-spin") {
+    start_idle_spinners(spinners, stop_spinners);
+    std::printf("cpus: idle-spin (%zu SCHED_IDLE spinners: no CPU idles)\n",
+                spinners.size());
+  } else {
+    std::printf("cpus: default\n");
+  }
 
   std::mutex m;
   std::condition_variable cv;
@@ -253,5 +328,8 @@ int main(int argc, char **argv) {
   std::printf("%-24s %9.1f %9.1f %9.1f   (self-interrupt + throw + catch, "
               "no wait)\n",
               "exception cost", self.pct(0.5), self.pct(0.99), self.pct(1.0));
+  stop_spinners = true;
+  for (std::thread &t : spinners)
+    t.join();
   return 0;
 }

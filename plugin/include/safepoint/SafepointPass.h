@@ -39,6 +39,11 @@ inline constexpr unsigned StripMineChunk = 1024;
 /// Metadata kind on the pending-word load of a strip-mined loop's poll.
 inline constexpr const char *ChunkPollMD = "safepoint.chunk";
 
+/// Metadata kind on the pending-word load of a loop back-edge poll (the
+/// frontend's marker at the start of a loop body), which LateStripMinePass
+/// may move to a chunk boundary.
+inline constexpr const char *LoopPollMD = "safepoint.loop";
+
 struct SafepointPassOptions {
   Placement Where = Placement::Default;
   /// Pass-plugin mode (-fpass-plugin without the Clang plugin): the IR has no
@@ -59,10 +64,27 @@ public:
   static bool isRequired() { return true; }
 };
 
+/// Just before the vectorizer: strip-mines countable innermost loops whose
+/// only call is their back-edge poll (the shapes the frontend could not
+/// rewrite: `while` loops, bounds that are fields or calls, `<=`), so that
+/// they poll once per StripMineChunk iterations and still vectorize
+/// (LateStripMining.cpp). Default placement only. A function it changed gets
+/// loop-invariant code motion again: the poll's call kept loads of fields
+/// and bounds inside the loop until now.
+class LateStripMinePass : public llvm::PassInfoMixin<LateStripMinePass> {
+public:
+  LateStripMinePass();
+  llvm::PreservedAnalyses run(llvm::Function &F,
+                              llvm::FunctionAnalysisManager &FAM);
+
+private:
+  llvm::FunctionPassManager Cleanup;
+};
+
 /// Measurement only (bench/run.sh --ablation, docs/performance.md): true if
 /// the comma-separated environment variable SAFEPOINT_ABLATE names \p
 /// Technique, which the default placement then leaves out: bounded-loops,
-/// strip-mine, strip-mine-const, entry, entry-tree. Never set it otherwise.
+/// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree. Never set it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

@@ -187,6 +187,8 @@ static void lowerOne(CallBase *CB, RuntimeDecls &RT, unsigned Kind) {
   Word->setAtomic(AtomicOrdering::Monotonic);
   if (Kind == SAFEPOINT_SITE_CHUNK) // for PollDistance's chunk bound
     Word->setMetadata(ChunkPollMD, MDNode::get(C, {}));
+  else if (Kind == SAFEPOINT_SITE_LOOP) // for LateStripMinePass
+    Word->setMetadata(LoopPollMD, MDNode::get(C, {}));
   Value *IsPending = B.CreateIsNotNull(Word, "safepoint.is_pending");
   MDNode *Cold = MDBuilder(C).createUnlikelyBranchWeights();
 

@@ -111,6 +111,10 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
           MPM.addPass(createModuleToFunctionPassAdaptor(PollDistancePass()));
           return true;
         }
+        if (Name == "safepoint-strip-mine") {
+          MPM.addPass(createModuleToFunctionPassAdaptor(LateStripMinePass()));
+          return true;
+        }
         // safepoint, safepoint-ir, safepoint<naive>, safepoint-ir<naive>
         SafepointPassOptions Opts;
         if (PassBuilder::checkParametrizedPassName(Name, "safepoint")) {
@@ -141,7 +145,9 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
         MPM.addPass(SafepointPass(Opts));
       });
   PB.registerVectorizerStartEPCallback(
-      [](FunctionPassManager &FPM, OptimizationLevel) {
+      [P](FunctionPassManager &FPM, OptimizationLevel) {
+        if (P == Placement::Default)
+          FPM.addPass(LateStripMinePass());
         FPM.addPass(PollDistancePass());
       });
 }

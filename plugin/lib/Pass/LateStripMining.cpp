@@ -1,0 +1,514 @@
+//===- LateStripMining.cpp - Strip-mine polled countable loops in IR ------===//
+//
+// The frontend strip-mines the loop shapes it can rewrite in C++ (counted
+// `for` with a local bound, range-`for`); every other loop keeps the poll it
+// placed at the start of its body, and a loop with a poll cannot be
+// vectorized. Just before the vectorizer, when SCEV has made the loop
+// countable, this pass strip-mines such loops in IR:
+//
+//   preheader:                          preheader:
+//     br %header                          br %chunk.header
+//   header:                             chunk.header:             ; new
+//     %i = phi [%a, %preheader],          %i.chunk = phi [%a, %preheader],
+//              [%i.next, %latch]                         [%i.next, %chunk.poll]
+//     <poll>                              br %header
+//     body                              header:
+//   latch:                                %i = phi [%i.chunk, %chunk.header],
+//     %c = ...                                     [%i.next, %latch]
+//     br %c, %header, %exit               %k = phi [Chunk, %chunk.header],
+//                                                  [%k.next, %latch]
+//                                         body                ; no poll
+//                                       latch:
+//                                         %c = ...
+//                                         %k.next = %k - 1
+//                                         br (%c && %k.next != 0), %header,
+//                                            %chunk.end
+//                                       chunk.end:
+//                                         br %c, %chunk.poll, %exit
+//                                       chunk.poll:
+//                                         <poll, same unwind dest>
+//                                         br %chunk.header
+//
+// The inner loop has no call and a trip count of umin(remaining, Chunk), so
+// the vectorizer and unroller treat it as before; the poll runs once per
+// Chunk iterations, on the edge from one iteration to the next.
+//
+// Why this is correct: the frontend placed the poll at the start of the loop
+// body, where the objects alive are those of every iteration's start; the
+// new poll sits on the back-edge, before the next iteration's header. The
+// transform requires that nothing with a side effect runs in the header
+// before the poll, so the two points see the same memory, and it maps the
+// landing pad's incoming values from the header's phis to their values on
+// the back-edge. The loop must call nothing but the poll and non-throwing
+// intrinsics, so no other cleanup scope opens inside it. Anything else is
+// left alone and reported with -Rpass-missed=safepoint.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+#include "safepoint/RuntimeABI.h"
+
+#include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/MDBuilder.h"
+#include "llvm/IR/PatternMatch.h"
+#include "llvm/Transforms/Scalar/LICM.h"
+#include "llvm/Transforms/Scalar/LoopPassManager.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#include "llvm/Transforms/Utils/LoopSimplify.h"
+
+using namespace llvm;
+using namespace llvm::PatternMatch;
+
+namespace safepoint {
+
+namespace {
+
+/// The cold side of a poll: the call of the slow path, then maybe loads
+/// that GVN moved there from the loop body (a field reloaded because the
+/// call may write it), up to the block that rejoins the loop.
+struct SlowPath {
+  CallBase *Call = nullptr;
+  SmallVector<BasicBlock *, 2> Blocks;
+  SmallVector<Instruction *, 4> Reloads; // side-effect free, in order
+  BasicBlock *Last = nullptr;            // branches back to the loop
+  BasicBlock *Rejoin = nullptr;
+};
+
+bool isSlowCall(const Instruction &I) {
+  const auto *CB = dyn_cast<CallBase>(&I);
+  const Function *Callee = CB ? CB->getCalledFunction() : nullptr;
+  return Callee && Callee->getName() == abi::PollSlow;
+}
+
+/// The slow path starting at \p BB, if BB starts with the slow call.
+std::optional<SlowPath> slowPathFrom(BasicBlock *BB) {
+  SlowPath P;
+  for (unsigned Depth = 0; Depth < 3; ++Depth) {
+    P.Blocks.push_back(BB);
+    for (Instruction &I : *BB) {
+      if (I.isDebugOrPseudoInst())
+        continue;
+      if (!P.Call) {
+        if (!isSlowCall(I))
+          return std::nullopt;
+        P.Call = cast<CallBase>(&I);
+      } else if (I.isTerminator()) {
+        break;
+      } else if (isa<PHINode>(I) || isa<CallBase>(I) ||
+                 I.mayHaveSideEffects()) {
+        return std::nullopt;
+      } else {
+        P.Reloads.push_back(&I);
+      }
+    }
+    BasicBlock *Next;
+    if (auto *II = dyn_cast<InvokeInst>(BB->getTerminator()))
+      Next = II->getNormalDest();
+    else if (auto *Br = dyn_cast<BranchInst>(BB->getTerminator());
+             Br && Br->isUnconditional())
+      Next = Br->getSuccessor(0);
+    else
+      return std::nullopt;
+    if (!Next->getSinglePredecessor()) {
+      P.Last = BB;
+      P.Rejoin = Next;
+      return P;
+    }
+    BB = Next;
+  }
+  return std::nullopt;
+}
+
+/// A polled loop found eligible, with everything the rewrite needs, taken
+/// before any loop of the function is changed.
+struct Candidate {
+  Loop *L;
+  BasicBlock *Preheader, *Header, *Latch, *Exit;
+  BranchInst *PollBr; // the header's terminator: pending ? Slow : Cont
+  LoadInst *Word;
+  SlowPath Slow;
+  BasicBlock *Cont;
+  BasicBlock *Unwind; // the poll's unwind dest, or null for a call
+  /// For each phi of Unwind: its value on the new poll's edge.
+  SmallVector<std::pair<PHINode *, Value *>, 4> UnwindValues;
+  /// Header phis whose next value the slow path reloads, and the reload.
+  SmallVector<std::pair<PHINode *, Value *>, 2> Refreshed;
+};
+
+class LateStripMiner {
+public:
+  LateStripMiner(Function &F, LoopInfo &LI, DominatorTree &DT,
+                 ScalarEvolution &SE, AssumptionCache &AC,
+                 OptimizationRemarkEmitter &ORE)
+      : F(F), LI(LI), DT(DT), SE(SE), AC(AC), ORE(ORE) {}
+
+  /// Rewrites every eligible loop; returns whether the function changed.
+  bool run() {
+    bool Changed = false;
+    SmallVector<Loop *, 8> Polled;
+    for (Loop *L : LI.getLoopsInPreorder()) {
+      if (L->isInnermost() && headerPoll(*L))
+        Polled.push_back(L);
+    }
+    // Preheader, one latch, dedicated exits (this runs before the loop
+    // passes that would establish them).
+    for (Loop *L : Polled)
+      Changed |= simplifyLoop(L, &DT, &LI, &SE, &AC, nullptr,
+                              /*PreserveLCSSA=*/false);
+    SmallVector<Candidate, 4> Found;
+    for (Loop *L : Polled)
+      if (std::optional<Candidate> C = analyze(*L))
+        Found.push_back(std::move(*C));
+    for (Candidate &C : Found)
+      Chunked.push_back(rewrite(C));
+    return Changed || !Found.empty();
+  }
+
+  /// A strip-mined loop: its chunk counter and where it is in the source.
+  struct Chunk {
+    PHINode *K;
+    DebugLoc Loc;
+    BasicBlock *Header;
+  };
+  SmallVector<Chunk, 4> Chunked;
+
+private:
+  /// The header's poll, if the loop's only poll is a loop back-edge poll at
+  /// the start of its header.
+  LoadInst *headerPoll(Loop &L, SlowPath *Slow = nullptr,
+                       BasicBlock **Cont = nullptr) {
+    auto *Br = dyn_cast<BranchInst>(L.getHeader()->getTerminator());
+    if (!Br || !Br->isConditional())
+      return nullptr;
+    std::optional<SlowPath> Path;
+    unsigned S = 0;
+    for (; S < 2 && !Path; ++S)
+      Path = slowPathFrom(Br->getSuccessor(S));
+    auto *Cmp = dyn_cast<ICmpInst>(Br->getCondition());
+    if (!Path || Path->Rejoin != Br->getSuccessor(2 - S) || !Cmp ||
+        !Cmp->hasOneUse() || !Cmp->isEquality() ||
+        !match(Cmp->getOperand(1), m_Zero()))
+      return nullptr;
+    auto *Word = dyn_cast<LoadInst>(Cmp->getOperand(0));
+    if (!Word || !Word->hasOneUse() || !Word->getMetadata(LoopPollMD) ||
+        Word->getParent() != L.getHeader())
+      return nullptr;
+    if (Slow)
+      *Slow = std::move(*Path);
+    if (Cont)
+      *Cont = Br->getSuccessor(2 - S);
+    return Word;
+  }
+
+  std::optional<Candidate> analyze(Loop &L) {
+    Candidate C{};
+    if (!headerPoll(L, &C.Slow, &C.Cont))
+      return std::nullopt;
+    C.L = &L;
+    C.Header = L.getHeader();
+    C.PollBr = cast<BranchInst>(C.Header->getTerminator());
+    C.Word =
+        cast<LoadInst>(cast<ICmpInst>(C.PollBr->getCondition())->getOperand(0));
+
+    auto Missed = [&](StringRef Why) -> std::optional<Candidate> {
+      ORE.emit([&] {
+        return OptimizationRemarkMissed(abi::RemarkName.data(),
+                                        "LoopNotStripMined", L.getStartLoc(),
+                                        C.Header)
+               << "loop keeps its poll in every iteration: " << Why;
+      });
+      return std::nullopt;
+    };
+
+    if (ablated("strip-mine-ir"))
+      return std::nullopt;
+    C.Preheader = L.getLoopPreheader();
+    C.Latch = L.getLoopLatch();
+    if (!C.Preheader || !C.Latch || !L.hasDedicatedExits())
+      return Missed("not in simplified form");
+    auto *LatchBr = dyn_cast<BranchInst>(C.Latch->getTerminator());
+    if (!LatchBr || !LatchBr->isConditional() || C.Latch == C.Header)
+      return Missed("its latch does not end in a conditional branch");
+    C.Exit = LatchBr->getSuccessor(LatchBr->getSuccessor(0) == C.Header);
+    if (L.contains(C.Exit))
+      return Missed("its latch does not leave the loop");
+
+    if (auto *II = dyn_cast<InvokeInst>(C.Slow.Call))
+      C.Unwind = II->getUnwindDest();
+    if (C.Cont->hasNPredecessorsOrMore(3))
+      return Missed("its poll's successor has other predecessors");
+
+    // Leaves by the latch only (and through the poll's unwind edge).
+    SmallVector<BasicBlock *, 4> Exiting;
+    L.getExitingBlocks(Exiting);
+    for (BasicBlock *BB : Exiting)
+      if (BB != C.Latch && BB != C.Slow.Blocks.front())
+        return Missed("it has more than one exit");
+
+    // Calls nothing but the poll and intrinsics that cannot throw: no other
+    // cleanup scope opens inside the loop.
+    for (BasicBlock *BB : L.blocks())
+      for (Instruction &I : *BB)
+        if (auto *CB = dyn_cast<CallBase>(&I);
+            CB && CB != C.Slow.Call &&
+            (!isa<IntrinsicInst>(CB) || CB->mayThrow()))
+          return Missed("it makes calls");
+
+    // Nothing observable runs between the iteration's start and the poll.
+    for (Instruction &I : *C.Header) {
+      if (&I == C.Word)
+        break;
+      if (I.mayHaveSideEffects())
+        return Missed("its header has side effects before the poll");
+    }
+
+    if (C.Unwind)
+      for (PHINode &Phi : C.Unwind->phis()) {
+        Value *V = onBackEdge(
+            L, C, Phi.getIncomingValueForBlock(C.Slow.Blocks.front()));
+        if (!V)
+          return Missed("its landing pad uses a value of the header");
+        C.UnwindValues.push_back({&Phi, V});
+      }
+
+    // Reloads on the slow path: they read what the slow call may have
+    // written, for the next iterations. The chunk's poll reloads them too.
+    for (Instruction *I : C.Slow.Reloads)
+      for (Value *Op : I->operands())
+        if (auto *OpI = dyn_cast<Instruction>(Op);
+            OpI && L.contains(OpI) && !is_contained(C.Slow.Reloads, OpI))
+          return Missed("its slow path recomputes a value of the loop");
+    for (PHINode &Phi : C.Cont->phis()) {
+      Value *Fast = Phi.getIncomingValueForBlock(C.Header);
+      Value *Reloaded = Phi.getIncomingValueForBlock(C.Slow.Last);
+      if (Fast == Reloaded)
+        continue;
+      auto *Carried = dyn_cast<PHINode>(Fast);
+      if (!Carried || Carried->getParent() != C.Header ||
+          Carried->getIncomingValueForBlock(C.Latch) != &Phi)
+        return Missed("its slow path changes a value of the loop");
+      C.Refreshed.push_back({Carried, Reloaded});
+    }
+    return C;
+  }
+
+  /// The value that \p V, seen at the header's poll, has on the back-edge:
+  /// header phis take their latch value; values from outside are the same.
+  static Value *onBackEdge(Loop &L, const Candidate &C, Value *V) {
+    auto *I = dyn_cast<Instruction>(V);
+    if (!I || !L.contains(I))
+      return V;
+    if (auto *Phi = dyn_cast<PHINode>(I); Phi && Phi->getParent() == C.Header)
+      return Phi->getIncomingValueForBlock(C.Latch);
+    return nullptr;
+  }
+
+  Chunk rewrite(Candidate &C) {
+    LLVMContext &Ctx = F.getContext();
+    Type *I32 = Type::getInt32Ty(Ctx);
+    auto *OuterHeader =
+        BasicBlock::Create(Ctx, "safepoint.chunk.header", &F, C.Header);
+    auto *ChunkEnd = BasicBlock::Create(Ctx, "safepoint.chunk.end", &F, C.Exit);
+    auto *Poll = BasicBlock::Create(Ctx, "safepoint.chunk.poll", &F, C.Exit);
+    auto *Slow = BasicBlock::Create(Ctx, "safepoint.chunk.slow", &F, C.Exit);
+    DebugLoc Loc = C.PollBr->getDebugLoc();
+
+    // preheader -> chunk.header -> header; header phis start from the chunk.
+    C.Preheader->getTerminator()->replaceSuccessorWith(C.Header, OuterHeader);
+    BranchInst::Create(C.Header, OuterHeader);
+    struct ChunkPhi {
+      PHINode *Outer;
+      Value *Next;     // the header phi's value on the back-edge
+      Value *Reloaded; // its value after the slow path
+    };
+    SmallVector<ChunkPhi, 8> ChunkPhis;
+    for (PHINode &Phi : C.Header->phis()) {
+      PHINode *Outer = PHINode::Create(
+          Phi.getType(), 3, Phi.getName() + ".chunk", OuterHeader->begin());
+      Outer->addIncoming(Phi.getIncomingValueForBlock(C.Preheader),
+                         C.Preheader);
+      Value *Next = Phi.getIncomingValueForBlock(C.Latch);
+      Value *Reloaded = Next;
+      for (auto &[Carried, Reload] : C.Refreshed)
+        if (Carried == &Phi)
+          Reloaded = Reload;
+      ChunkPhis.push_back({Outer, Next, Reloaded});
+      Phi.setIncomingValue(Phi.getBasicBlockIndex(C.Preheader), Outer);
+      Phi.setIncomingBlock(Phi.getBasicBlockIndex(C.Preheader), OuterHeader);
+    }
+    PHINode *K = PHINode::Create(I32, 2, "safepoint.k", C.Header->begin());
+    K->addIncoming(ConstantInt::get(I32, StripMineChunk), OuterHeader);
+
+    // latch: go on while the loop would and the chunk is not used up. The
+    // branch keeps its polarity: SCEV counts `c && left` and `c || done`
+    // exits, not always through a negation.
+    // Terminators are replaced by erasing first and appending after: the
+    // debug records before the old one then stay before the new one.
+    auto *LatchBr = cast<BranchInst>(C.Latch->getTerminator());
+    bool ExitOnTrue = LatchBr->getSuccessor(0) != C.Header;
+    Value *Cond = LatchBr->getCondition();
+    DebugLoc LatchLoc = LatchBr->getDebugLoc();
+    MDNode *LoopMD = LatchBr->getMetadata(LLVMContext::MD_loop);
+    LatchBr->eraseFromParent();
+    IRBuilder<> B(C.Latch);
+    Value *KNext = B.CreateSub(K, ConstantInt::get(I32, 1), "safepoint.k.next");
+    K->addIncoming(KNext, C.Latch);
+    BranchInst *NewLatchBr;
+    if (ExitOnTrue) {
+      Value *Stop =
+          B.CreateLogicalOr(Cond, B.CreateIsNull(KNext, "safepoint.chunk.done"),
+                            "safepoint.stop");
+      NewLatchBr = B.CreateCondBr(Stop, ChunkEnd, C.Header);
+    } else {
+      Value *Go = B.CreateLogicalAnd(
+          Cond, B.CreateIsNotNull(KNext, "safepoint.chunk.left"),
+          "safepoint.go");
+      NewLatchBr = B.CreateCondBr(Go, C.Header, ChunkEnd);
+    }
+    NewLatchBr->setDebugLoc(LatchLoc);
+    if (LoopMD)
+      NewLatchBr->setMetadata(LLVMContext::MD_loop, LoopMD);
+    C.Exit->replacePhiUsesWith(C.Latch, ChunkEnd);
+    // chunk.end: the loop's own exit, or the next chunk.
+    if (ExitOnTrue)
+      BranchInst::Create(C.Exit, Poll, Cond, ChunkEnd);
+    else
+      BranchInst::Create(Poll, C.Exit, Cond, ChunkEnd);
+
+    // chunk.poll: the lowered poll, on the original poll's unwind edge.
+    IRBuilder<> PB(Poll);
+    Module &M = *F.getParent();
+    RuntimeDecls RT(M);
+    Value *Addr = PB.CreateThreadLocalAddress(RT.pendingWord());
+    LoadInst *Word =
+        PB.CreateAlignedLoad(I32, Addr, Align(4), "safepoint.pending");
+    Word->setAtomic(AtomicOrdering::Monotonic);
+    Word->setMetadata(ChunkPollMD, MDNode::get(Ctx, {}));
+    PB.CreateCondBr(PB.CreateIsNotNull(Word, "safepoint.is_pending"), Slow,
+                    OuterHeader, MDBuilder(Ctx).createUnlikelyBranchWeights())
+        ->setDebugLoc(Loc);
+    // chunk.slow: the slow call, then the slow path's reloads, whose values
+    // start the next chunk.
+    IRBuilder<> SB(Slow);
+    BasicBlock *SlowEnd = Slow;
+    if (C.Unwind) {
+      SlowEnd = BasicBlock::Create(Ctx, "safepoint.chunk.resume", &F, C.Exit);
+      SB.CreateInvoke(RT.pollSlow(), SlowEnd, C.Unwind, {})->setDebugLoc(Loc);
+      for (auto &[Phi, V] : C.UnwindValues)
+        Phi->addIncoming(V, Slow);
+      SB.SetInsertPoint(SlowEnd);
+    } else {
+      SB.CreateCall(RT.pollSlow())->setDebugLoc(Loc);
+    }
+    DenseMap<Value *, Value *> Reloaded;
+    for (Instruction *I : C.Slow.Reloads) {
+      Instruction *Copy = I->clone();
+      for (Use &Op : Copy->operands())
+        if (Value *V = Reloaded.lookup(Op))
+          Op.set(V);
+      SB.Insert(Copy, I->getName());
+      Reloaded[I] = Copy;
+    }
+    SB.CreateBr(OuterHeader);
+    for (ChunkPhi &P : ChunkPhis) {
+      P.Outer->addIncoming(P.Next, Poll);
+      Value *Copy = Reloaded.lookup(P.Reloaded);
+      P.Outer->addIncoming(Copy ? Copy : P.Reloaded, SlowEnd);
+    }
+
+    // The header's poll goes.
+    C.PollBr->eraseFromParent();
+    BranchInst::Create(C.Cont, C.Header);
+    auto *Cmp = cast<Instruction>(C.Word->user_back());
+    Cmp->eraseFromParent();
+    Value *OldAddr = C.Word->getPointerOperand();
+    C.Word->eraseFromParent();
+    if (auto *AddrI = dyn_cast<Instruction>(OldAddr);
+        AddrI && AddrI->use_empty())
+      AddrI->eraseFromParent();
+    DeleteDeadBlocks(C.Slow.Blocks);
+
+    return {K, C.L->getStartLoc(), C.Header};
+  }
+
+  Function &F;
+  LoopInfo &LI;
+  DominatorTree &DT;
+  ScalarEvolution &SE;
+  AssumptionCache &AC;
+  OptimizationRemarkEmitter &ORE;
+};
+
+} // namespace
+
+/// After LICM: a strip-mined loop whose trip count SCEV still cannot compute
+/// would not be vectorized, and a chunk of its iterations (a pointer chase,
+/// say) may take long; its chunk shrinks to one iteration, which polls every
+/// iteration as before (the poll now on the back-edge) and lets the next
+/// passes fold the inner loop away.
+static void settleChunks(Function &F, ArrayRef<LateStripMiner::Chunk> Chunks,
+                         FunctionAnalysisManager &FAM) {
+  auto &LI = FAM.getResult<LoopAnalysis>(F);
+  auto &SE = FAM.getResult<ScalarEvolutionAnalysis>(F);
+  auto &ORE = FAM.getResult<OptimizationRemarkEmitterAnalysis>(F);
+  for (const LateStripMiner::Chunk &C : Chunks) {
+    Loop *L = LI.getLoopFor(C.K->getParent());
+    if (L && !isa<SCEVCouldNotCompute>(SE.getBackedgeTakenCount(L))) {
+      ORE.emit([&] {
+        return OptimizationRemark(abi::RemarkName.data(), "LoopStripMined",
+                                  C.Loc, C.Header)
+               << "loop strip-mined after optimization: one poll per "
+               << ore::NV("Chunk", StripMineChunk)
+               << " iterations, the inner loop has no poll";
+      });
+      continue;
+    }
+    for (Use &In : C.K->incoming_values())
+      if (isa<ConstantInt>(In))
+        In.set(ConstantInt::get(C.K->getType(), 1));
+    ORE.emit([&] {
+      return OptimizationRemarkMissed(abi::RemarkName.data(),
+                                      "LoopNotStripMined", C.Loc, C.Header)
+             << "loop keeps its poll in every iteration: its trip count is "
+                "not computable";
+    });
+  }
+}
+
+LateStripMinePass::LateStripMinePass() {
+  Cleanup.addPass(createFunctionToLoopPassAdaptor(LICMPass(LICMOptions()),
+                                                  /*UseMemorySSA=*/true));
+}
+
+PreservedAnalyses LateStripMinePass::run(Function &F,
+                                         FunctionAnalysisManager &FAM) {
+  if (F.isDeclaration() || F.hasOptNone())
+    return PreservedAnalyses::all();
+  auto &LI = FAM.getResult<LoopAnalysis>(F);
+  if (LI.empty())
+    return PreservedAnalyses::all();
+  auto &DT = FAM.getResult<DominatorTreeAnalysis>(F);
+  auto &SE = FAM.getResult<ScalarEvolutionAnalysis>(F);
+  auto &AC = FAM.getResult<AssumptionAnalysis>(F);
+  auto &ORE = FAM.getResult<OptimizationRemarkEmitterAnalysis>(F);
+  LateStripMiner Miner(F, LI, DT, SE, AC, ORE);
+  if (!Miner.run())
+    return PreservedAnalyses::all();
+  FAM.invalidate(F, PreservedAnalyses::none());
+  if (!Miner.Chunked.empty()) {
+    // The poll's call kept loads of fields and bounds in the loop.
+    Cleanup.run(F, FAM);
+    FAM.invalidate(F, PreservedAnalyses::none());
+    settleChunks(F, Miner.Chunked, FAM);
+  }
+  return PreservedAnalyses::none();
+}
+
+} // namespace safepoint

@@ -1,0 +1,276 @@
+; Just before the vectorizer, an innermost loop whose only call is the
+; back-edge poll at the start of its header (!safepoint.loop) is strip-mined:
+; the inner loop counts down a chunk of 1024 iterations and has no poll; the
+; poll moves to the chunk boundary with the same unwind destination. Loops
+; that make calls, have side effects before the poll, several exits, or no
+; computable trip count are left polling every iteration.
+; RUN: %opt_sp -passes=safepoint-strip-mine -S %s | FileCheck %s
+; RUN: %opt_sp -passes=safepoint-strip-mine -pass-remarks=safepoint -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: %opt_sp -passes='safepoint-strip-mine,loop-vectorize' -force-vector-width=4 -S %s | FileCheck %s --check-prefix=VEC
+; RUN: env SAFEPOINT_ABLATE=strip-mine-ir %opt_sp -passes=safepoint-strip-mine -S %s | FileCheck %s --check-prefix=ABLATED
+
+@__safepoint_pending = external thread_local(initialexec) global i32, align 4
+
+declare void @__safepoint_poll_slow()
+declare void @opaque()
+declare i32 @__gxx_personality_v0(...)
+
+; A counted loop: chunk header, counter, combined latch test, chunk poll.
+; CHECK-LABEL: define void @fill(
+; CHECK:       safepoint.chunk.header:
+; CHECK-NEXT:    %i.chunk = phi i64 [ 0, %entry ], [ %i.next.lcssa, %safepoint.chunk.header.backedge ]
+; CHECK:       loop:
+; CHECK-NEXT:    %safepoint.k = phi i32 [ 1024, %safepoint.chunk.header ], [ %safepoint.k.next, %cont ]
+; CHECK-NOT:     @__safepoint_poll_slow
+; CHECK:         %safepoint.go = select i1 %more, i1 %safepoint.chunk.left, i1 false
+; CHECK-NEXT:    br i1 %safepoint.go, label %loop, label %safepoint.chunk.end, !llvm.loop
+; CHECK:       safepoint.chunk.end:
+; CHECK:         br i1 %more{{.*}}, label %safepoint.chunk.poll, label %exit
+; CHECK:       safepoint.chunk.poll:
+; CHECK:         load atomic i32, ptr %{{.*}} monotonic, align 4, !safepoint.chunk
+; CHECK:       safepoint.chunk.slow:
+; CHECK-NEXT:    call void @__safepoint_poll_slow()
+; CHECK-NEXT:    br label %safepoint.chunk.header
+; REMARK: remark: <unknown>:0:0: loop strip-mined after optimization: one poll per 1024 iterations, the inner loop has no poll
+; VEC-LABEL: define void @fill(
+; VEC:         vector.body:
+; VEC:           store <4 x i32>
+; ABLATED-LABEL: define void @fill(
+; ABLATED-NOT:   safepoint.chunk
+; ABLATED:       ret void
+define void @fill(ptr %a, i64 %n) {
+entry:
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+
+cont:
+  %p = getelementptr inbounds i32, ptr %a, i64 %i
+  %v = trunc i64 %i to i32
+  store i32 %v, ptr %p, align 4
+  %i.next = add nuw nsw i64 %i, 1
+  %more = icmp ult i64 %i.next, %n
+  br i1 %more, label %loop, label %exit, !llvm.loop !2
+
+exit:
+  ret void
+}
+
+; A poll with cleanups: the chunk's poll invokes the slow path with the same
+; landing pad, which receives the header phi's value on the back-edge.
+; CHECK-LABEL: define void @cleanup(
+; CHECK:       safepoint.chunk.slow:
+; CHECK-NEXT:    invoke void @__safepoint_poll_slow()
+; CHECK-NEXT:      to label %safepoint.chunk.resume unwind label %lpad
+; CHECK:       lpad:
+; CHECK-NEXT:    [[AT:%.*]] = phi i64 [ %i.next.lcssa, %safepoint.chunk.slow ]
+; CHECK:         store i64 [[AT]], ptr %a
+define void @cleanup(ptr %a, i64 %n) personality ptr @__gxx_personality_v0 {
+entry:
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %busy = icmp ne i32 %w, 0
+  br i1 %busy, label %slow, label %cont, !prof !4
+
+slow:
+  invoke void @__safepoint_poll_slow()
+          to label %cont unwind label %lpad
+
+cont:
+  %p = getelementptr inbounds i32, ptr %a, i64 %i
+  store i32 0, ptr %p, align 4
+  %i.next = add nuw nsw i64 %i, 1
+  %done = icmp eq i64 %i.next, %n
+  br i1 %done, label %exit, label %loop
+
+exit:
+  ret void
+
+lpad:
+  %at = phi i64 [ %i, %slow ]
+  %lp = landingpad { ptr, i32 } cleanup
+  store i64 %at, ptr %a, align 8
+  resume { ptr, i32 } %lp
+}
+
+; The slow path reloads a bound the slow call may have changed (GVN's
+; load PRE): the chunk's slow path reloads it too, for the next chunk.
+; CHECK-LABEL: define void @reload(
+; CHECK:         %bound.chunk{{.*}} = phi i64 [ [[RELOADED:%n1[0-9]*]], %safepoint.chunk.slow ], [ %n0, %entry ]
+; CHECK:         %more = icmp slt i64 %i.next, %bound.chunk
+; CHECK:       safepoint.chunk.slow:
+; CHECK:         call void @__safepoint_poll_slow()
+; CHECK-NEXT:    [[RELOADED]] = load i64, ptr %np, align 8
+define void @reload(ptr %a, ptr %np) {
+entry:
+  %n0 = load i64, ptr %np, align 8
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
+  %bound = phi i64 [ %n0, %entry ], [ %bound.next, %cont ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  %n1 = load i64, ptr %np, align 8
+  br label %cont
+
+cont:
+  %bound.next = phi i64 [ %bound, %loop ], [ %n1, %slow ]
+  %p = getelementptr inbounds i32, ptr %a, i64 %i
+  store i32 1, ptr %p, align 4
+  %i.next = add nuw nsw i64 %i, 1
+  %more = icmp slt i64 %i.next, %bound.next
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
+; Another call in the loop: left alone.
+; CHECK-LABEL: define void @calls(
+; CHECK-NOT:     safepoint.chunk
+; CHECK:         ret void
+; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration: it makes calls
+define void @calls(i64 %n) {
+entry:
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+
+cont:
+  call void @opaque()
+  %i.next = add nuw nsw i64 %i, 1
+  %more = icmp ult i64 %i.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
+; A store before the poll: moving the poll would change what it sees.
+; CHECK-LABEL: define void @store_first(
+; CHECK-NOT:     safepoint.chunk
+; CHECK:         ret void
+; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration: its header has side effects before the poll
+define void @store_first(ptr %a, i64 %n) {
+entry:
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
+  store i64 %i, ptr %a, align 8
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+
+cont:
+  %i.next = add nuw nsw i64 %i, 1
+  %more = icmp ult i64 %i.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
+; A pointer chase has no computable trip count: its chunk is one iteration,
+; so it still polls every iteration.
+; CHECK-LABEL: define i32 @chase(
+; CHECK:         %safepoint.k = phi i32 [ 1, %safepoint.chunk.header ]
+; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration: its trip count is not computable
+define i32 @chase(ptr %head) {
+entry:
+  br label %loop
+
+loop:
+  %p = phi ptr [ %head, %entry ], [ %next, %cont ]
+  %s = phi i32 [ 0, %entry ], [ %s.next, %cont ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+
+cont:
+  %vp = getelementptr inbounds i8, ptr %p, i64 8
+  %v = load i32, ptr %vp, align 4
+  %s.next = add i32 %s, %v
+  %next = load ptr, ptr %p, align 8
+  %end = icmp eq ptr %next, null
+  br i1 %end, label %exit, label %loop
+
+exit:
+  ret i32 %s.next
+}
+
+; A poll without the loop tag (an entry or goto poll) is not moved.
+; CHECK-LABEL: define void @untagged(
+; CHECK-NOT:     safepoint.chunk
+; CHECK:         ret void
+define void @untagged(ptr %a, i64 %n) {
+entry:
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load atomic i32, ptr %tls monotonic, align 4
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+
+cont:
+  %p = getelementptr inbounds i32, ptr %a, i64 %i
+  store i32 0, ptr %p, align 4
+  %i.next = add nuw nsw i64 %i, 1
+  %more = icmp ult i64 %i.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
+declare ptr @llvm.threadlocal.address.p0(ptr)
+
+!0 = !{}
+!1 = !{!"branch_weights", i32 2000, i32 1}
+!2 = distinct !{!2, !3}
+!3 = !{!"llvm.loop.mustprogress"}
+!4 = !{!"branch_weights", i32 1, i32 2000}

@@ -5,6 +5,7 @@
 // RUN: %sp_clangxx -O0 -S -emit-llvm -fno-discard-value-names -o - %s | FileCheck %s
 // RUN: %sp_clangxx -O1 -c -o /dev/null -Rpass=safepoint %s 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: env SAFEPOINT_ABLATE=range-count %sp_clangxx -O0 -S -emit-llvm -fno-discard-value-names -o - %s | FileCheck %s --check-prefix=ABLATED
+// RUN: env SAFEPOINT_ABLATE=chunk-calls %sp_clangxx -O0 -S -emit-llvm -fno-discard-value-names -o - %s | FileCheck %s --check-prefix=CHUNK
 
 #include <list>
 #include <vector>
@@ -98,4 +99,43 @@ void skip(std::vector<int> &v) {
       continue;
     x *= 2;
   }
+}
+
+// A body making calls the optimizer cannot see through (virtual, or to a
+// function defined elsewhere) costs an unknown amount per iteration: chunks
+// of 64. A call of an inline function keeps chunks of 1024.
+// (SAFEPOINT_ABLATE=chunk-calls: 1024 everywhere.)
+struct Shape {
+  virtual double area() const = 0;
+};
+// CHECK-LABEL: define {{.*}}@_Z5areasRSt6vectorIP5ShapeSaIS1_EE(
+// CHECK:         icmp ugt i64 %{{.*}}, 64
+// CHECK:       while.end:
+// CHUNK-LABEL: define {{.*}}@_Z5areasRSt6vectorIP5ShapeSaIS1_EE(
+// CHUNK:         icmp ugt i64 %{{.*}}, 1024
+double areas(std::vector<Shape *> &v) {
+  double s = 0;
+  for (Shape *p : v)
+    s += p->area();
+  return s;
+}
+double external(int);
+// CHECK-LABEL: define {{.*}}@_Z9externalsi(
+// CHECK:         icmp ugt i32 %{{.*}}, 64
+// CHUNK-LABEL: define {{.*}}@_Z9externalsi(
+// CHUNK:         icmp ugt i32 %{{.*}}, 1024
+double externals(int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i)
+    s += external(i);
+  return s;
+}
+inline double twice(int i) { return 2.0 * i; }
+// CHECK-LABEL: define {{.*}}@_Z7inlinedi(
+// CHECK:         icmp ugt i32 %{{.*}}, 1024
+double inlined(int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i)
+    s += twice(i);
+  return s;
 }

@@ -468,6 +468,35 @@ std::optional<uint64_t> PollPlacer::constantTripCount(Stmt *Loop) {
   return static_cast<uint64_t>(Trips);
 }
 
+/// True if \p S makes a call the optimizer cannot see through: a virtual
+/// call, a call through a pointer, or a call of a function defined in no
+/// visible body. Such a call costs an unknown amount, so a strip-mined loop
+/// making one takes smaller chunks (StripMineCallChunk).
+static bool makesOpaqueCall(const Stmt *S) {
+  if (const auto *Call = dyn_cast<CallExpr>(S)) {
+    const FunctionDecl *Callee = Call->getDirectCallee();
+    if (!Callee)
+      return true;
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(Call))
+      if (const CXXMethodDecl *M = MC->getMethodDecl();
+          M && M->isVirtual() && !M->hasAttr<FinalAttr>() &&
+          !M->getParent()->hasAttr<FinalAttr>())
+        return true;
+    if (!Callee->isDefined() && !Callee->getBuiltinID())
+      return true;
+  }
+  for (const Stmt *Child : S->children())
+    if (Child && makesOpaqueCall(Child))
+      return true;
+  return false;
+}
+
+/// The iterations per chunk of a strip-mined loop with body \p Body.
+static uint64_t chunkFor(const Stmt *Body) {
+  return !ablated("chunk-calls") && makesOpaqueCall(Body) ? StripMineCallChunk
+                                                          : StripMineChunk;
+}
+
 /// True if \p S has a `break` that would leave the enclosing loop, or any
 /// label (a jump into the body).
 static bool breaksOrHasLabel(const Stmt *S, bool InNestedBreakable) {
@@ -586,9 +615,10 @@ bool PollPlacer::stripMine(ForStmt *For) {
     return ImplicitCastExpr::Create(Ctx, UT, CK_IntegralCast, E, nullptr,
                                     VK_PRValue, FPOptionsOverride());
   };
+  uint64_t Chunk = chunkFor(For->getBody());
   auto Literal = [&](QualType Ty) -> Expr * {
-    return IntegerLiteral::Create(
-        Ctx, llvm::APInt(Ctx.getIntWidth(Ty), StripMineChunk), Ty, Loc);
+    return IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ty), Chunk),
+                                  Ty, Loc);
   };
   // __count = min((UT)n - (UT)i, Chunk): the unsigned difference is exact
   // because i < n, and counting a separate unsigned __k up to it lets SCEV
@@ -773,6 +803,7 @@ Stmt *PollPlacer::stripMineRange(CXXForRangeStmt *Range) {
     return nullptr;
 
   SourceLocation Loc = Range->getBeginLoc();
+  uint64_t Chunk = chunkFor(Range->getBody());
   Expr *Distance = ablated("range-count") ? nullptr : rangeDistance(Range);
   QualType UT = Distance ? Ctx.getCorrespondingUnsignedType(
                                Distance->getType().getCanonicalType())
@@ -813,10 +844,10 @@ Stmt *PollPlacer::stripMineRange(CXXForRangeStmt *Range) {
                                                 FPOptionsOverride()));
     // UT __chunk = __n > Chunk ? Chunk : __n;  __n = __n - __chunk;
     Expr *Long =
-        binary(Ctx, Value(N), Literal(StripMineChunk), BO_GT, Ctx.BoolTy, Loc);
+        binary(Ctx, Value(N), Literal(Chunk), BO_GT, Ctx.BoolTy, Loc);
     VarDecl *Count = Local(
         "__safepoint_chunk",
-        new (Ctx) ConditionalOperator(Long, Loc, Literal(StripMineChunk), Loc,
+        new (Ctx) ConditionalOperator(Long, Loc, Literal(Chunk), Loc,
                                       Value(N), UT, VK_PRValue, OK_Ordinary));
     Expr *Take = binary(Ctx, refTo(Ctx, N, Loc),
                         binary(Ctx, Value(N), Value(Count), BO_Sub, UT, Loc),
@@ -841,7 +872,7 @@ Stmt *PollPlacer::stripMineRange(CXXForRangeStmt *Range) {
   }
 
   auto KLess = [&] {
-    return binary(Ctx, Value(K), Literal(StripMineChunk), BO_LT, Ctx.BoolTy,
+    return binary(Ctx, Value(K), Literal(Chunk), BO_LT, Ctx.BoolTy,
                   Loc);
   };
   // for (; __k < Chunk && cond; ++__k, ++__begin) { decl; Body }

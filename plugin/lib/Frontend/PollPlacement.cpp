@@ -843,12 +843,11 @@ Stmt *PollPlacer::stripMineRange(CXXForRangeStmt *Range) {
                                                 Distance, nullptr, VK_PRValue,
                                                 FPOptionsOverride()));
     // UT __chunk = __n > Chunk ? Chunk : __n;  __n = __n - __chunk;
-    Expr *Long =
-        binary(Ctx, Value(N), Literal(Chunk), BO_GT, Ctx.BoolTy, Loc);
+    Expr *Long = binary(Ctx, Value(N), Literal(Chunk), BO_GT, Ctx.BoolTy, Loc);
     VarDecl *Count = Local(
         "__safepoint_chunk",
-        new (Ctx) ConditionalOperator(Long, Loc, Literal(Chunk), Loc,
-                                      Value(N), UT, VK_PRValue, OK_Ordinary));
+        new (Ctx) ConditionalOperator(Long, Loc, Literal(Chunk), Loc, Value(N),
+                                      UT, VK_PRValue, OK_Ordinary));
     Expr *Take = binary(Ctx, refTo(Ctx, N, Loc),
                         binary(Ctx, Value(N), Value(Count), BO_Sub, UT, Loc),
                         BO_Assign, UT, Loc);
@@ -872,8 +871,7 @@ Stmt *PollPlacer::stripMineRange(CXXForRangeStmt *Range) {
   }
 
   auto KLess = [&] {
-    return binary(Ctx, Value(K), Literal(Chunk), BO_LT, Ctx.BoolTy,
-                  Loc);
+    return binary(Ctx, Value(K), Literal(Chunk), BO_LT, Ctx.BoolTy, Loc);
   };
   // for (; __k < Chunk && cond; ++__k, ++__begin) { decl; Body }
   Expr *Cond = Range->getCond();

@@ -51,6 +51,9 @@ struct SafepointPassOptions {
   /// alone: a poll at the entry of every function that may already throw, and
   /// a mask around every nounwind function that makes may-throw calls.
   bool IRMode = false;
+  /// False at -O0, -Os and -Oz: transformations that buy speed with code
+  /// size (recursion rotation) are left out there.
+  bool OptimizeForSpeed = true;
 };
 
 /// With -Rpass-analysis=safepoint, reports the longest poll-free path of every
@@ -84,7 +87,8 @@ private:
 /// Measurement only (bench/run.sh --ablation, docs/performance.md): true if
 /// the comma-separated environment variable SAFEPOINT_ABLATE names \p
 /// Technique, which the default placement then leaves out: bounded-loops,
-/// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree. Never set it otherwise.
+/// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
+/// recursion-rotate. Never set it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

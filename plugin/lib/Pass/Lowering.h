@@ -4,6 +4,7 @@
 #define SAFEPOINT_LIB_PASS_LOWERING_H
 
 #include "safepoint/SafepointPass.h"
+#include "llvm/IR/InstrTypes.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
 
@@ -31,6 +32,26 @@ private:
 /// no entry poll, and neither do callers whose only calls go to small trees
 /// outside poll-free cycles. Part of the work bound in docs/safety-model.md.
 inline constexpr uint64_t EntryTreeBudget = 256;
+
+/// Recursion rotation (RecursionRotation.cpp): a directly self-recursive
+/// function polls once per at most this many levels of recursion.
+inline constexpr unsigned RotationLevels = 8;
+/// Only functions of at most this many IR instructions are rotated...
+inline constexpr uint64_t RotationBodyBudget = 128;
+/// ...with their copies totalling at most this many...
+inline constexpr uint64_t RotationCopyBudget = 1024;
+/// ...and at most this many IR instructions in the bodies entered between two
+/// polls (fewer levels when a body has several self-calls).
+inline constexpr uint64_t RotationWorkBudget = 8192;
+
+/// With Default placement, before lowerPollMarkers: gives each small directly
+/// self-recursive function with an entry marker internal copies without it,
+/// its self-calls going round F, F.rot1, ..., back to F, so that the recursion
+/// polls once per RotationLevels levels or fewer. Returns functions rotated.
+unsigned rotateRecursion(llvm::Module &M);
+
+/// Removes an entry poll marker; an invoke of it becomes a branch.
+void eraseEntryMarker(llvm::CallBase &Marker);
 
 /// Replaces every call to the poll marker with the inline check and returns
 /// the number of polls placed. With Default placement, entry markers of

@@ -252,12 +252,7 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
                  << "': it cannot recurse and does bounded work before its "
                     "first poll (no calls but small call trees, bounded loops)";
         });
-        // An invoke of the marker cannot unwind once removed: branch on.
-        if (auto *II = dyn_cast<InvokeInst>(CB)) {
-          BranchInst::Create(II->getNormalDest(), II->getIterator());
-          II->getUnwindDest()->removePredecessor(II->getParent());
-        }
-        CB->eraseFromParent();
+        eraseEntryMarker(*CB);
         continue;
       }
       ORE.emit([&] {

@@ -71,6 +71,8 @@ PreservedAnalyses SafepointPass::run(Module &M, ModuleAnalysisManager &) {
   RuntimeDecls RT(M);
   unsigned Redirected = redirectBlockingCalls(M);
   unsigned Masked = lowerMasks(M, RT, IRMode);
+  if (Opts.Where == Placement::Default && Opts.OptimizeForSpeed)
+    rotateRecursion(M);
   unsigned Polls = lowerPollMarkers(M, RT, Opts.Where);
   if (Masked == 0 && Polls == 0)
     return Redirected ? PreservedAnalyses::none() : PreservedAnalyses::all();
@@ -138,10 +140,12 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
   // Lower before inlining: masks must wrap the frontend's function bodies,
   // and inlined polls then carry their unwind edges into every caller.
   PB.registerPipelineStartEPCallback(
-      [FrontendMarked, P](ModulePassManager &MPM, OptimizationLevel) {
+      [FrontendMarked, P](ModulePassManager &MPM, OptimizationLevel Level) {
         SafepointPassOptions Opts;
         Opts.Where = P;
         Opts.IRMode = !FrontendMarked;
+        Opts.OptimizeForSpeed =
+            Level.getSpeedupLevel() > 0 && Level.getSizeLevel() == 0;
         MPM.addPass(SafepointPass(Opts));
       });
   PB.registerVectorizerStartEPCallback(

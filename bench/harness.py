@@ -40,8 +40,11 @@ POLL_RE = re.compile(r"remark: (?:poll|.*\bpoll (?:at|placed))[^\n]*\[-Rpass=saf
 # The plugin's -Rpass-analysis=safepoint remark (plugin/lib/Pass/PollDistance.cpp):
 #   poll-free path in '<function>': at most <N> instructions
 #   poll-free path in '<function>': unbounded (...)
+# and its bound for a rotated recursion (RecursionRotation.cpp):
+#   poll-free path in '<function>' over its recursion: at most <N> instructions
 DIST_RE = re.compile(
-    r"poll-free path in '(.*?)': (?:at most (\d+) instructions|(unbounded))")
+    r"poll-free path in '(.*?)'(?: over its recursion)?: "
+    r"(?:at most (\d+) instructions|(unbounded))")
 
 
 def log(msg):

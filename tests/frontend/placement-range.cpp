@@ -103,7 +103,9 @@ void skip(std::vector<int> &v) {
 
 // A body making calls the optimizer cannot see through (virtual, or to a
 // function defined elsewhere) costs an unknown amount per iteration: chunks
-// of 64. A call of an inline function keeps chunks of 1024.
+// of 64. A call of an inline function keeps chunks of 1024, and so does one
+// of a function that does not return (libstdc++'s assertion in
+// std::vector::operator[], say).
 // (SAFEPOINT_ABLATE=chunk-calls: 1024 everywhere.)
 struct Shape {
   virtual double area() const = 0;
@@ -130,12 +132,26 @@ double externals(int n) {
     s += external(i);
   return s;
 }
-inline double twice(int i) { return 2.0 * i; }
+[[noreturn]] void fail();
+inline double twice(int i) {
+  if (i < 0)
+    fail(); // never returns: not a cost per iteration
+  return 2.0 * i;
+}
 // CHECK-LABEL: define {{.*}}@_Z7inlinedi(
 // CHECK:         icmp ugt i32 %{{.*}}, 1024
+// CHECK-LABEL: define {{.*}}@_Z9subscriptRSt6vectorIdSaIdEE(
+// CHECK:         icmp ugt i64 %{{.*}}, 1024
 double inlined(int n) {
   double s = 0;
   for (int i = 0; i < n; ++i)
     s += twice(i);
+  return s;
+}
+double subscript(std::vector<double> &v) {
+  double s = 0;
+  std::size_t n = v.size();
+  for (std::size_t i = 0; i < n; ++i)
+    s += v[i];
   return s;
 }

@@ -482,7 +482,10 @@ static bool makesOpaqueCall(const Stmt *S) {
           M && M->isVirtual() && !M->hasAttr<FinalAttr>() &&
           !M->getParent()->hasAttr<FinalAttr>())
         return true;
-    if (!Callee->isDefined() && !Callee->getBuiltinID())
+    // A call that does not return (a failed assertion, a throw helper)
+    // ends the loop: its cost does not repeat.
+    if (!Callee->isDefined() && !Callee->getBuiltinID() &&
+        !Callee->isNoReturn())
       return true;
   }
   for (const Stmt *Child : S->children())

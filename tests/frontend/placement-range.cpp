@@ -121,6 +121,16 @@ double areas(std::vector<Shape *> &v) {
     s += p->area();
   return s;
 }
+// A nested loop's poll is not a call.
+// CHECK-LABEL: define {{.*}}@_Z6nested{{.*}}(
+// CHECK:         icmp ugt i32 %{{.*}}, 1024
+long nested(const int **rows, const int *len, int n) {
+  long s = 0;
+  for (int i = 0; i < n; ++i)
+    for (int k = len[i]; k > 0; --k)
+      s += rows[i][k - 1];
+  return s;
+}
 double external(int);
 // CHECK-LABEL: define {{.*}}@_Z9externalsi(
 // CHECK:         icmp ugt i32 %{{.*}}, 64
@@ -133,21 +143,33 @@ double externals(int n) {
   return s;
 }
 [[noreturn]] void fail();
-inline double twice(int i) {
-  if (i < 0)
-    fail(); // never returns: not a cost per iteration
-  return 2.0 * i;
-}
+inline double twice(int i) { return 2.0 * i; }
 // CHECK-LABEL: define {{.*}}@_Z7inlinedi(
 // CHECK:         icmp ugt i32 %{{.*}}, 1024
-// CHECK-LABEL: define {{.*}}@_Z9subscriptRSt6vectorIdSaIdEE(
-// CHECK:         icmp ugt i64 %{{.*}}, 1024
 double inlined(int n) {
   double s = 0;
-  for (int i = 0; i < n; ++i)
+  for (int i = 0; i < n; ++i) {
+    if (i < 0)
+      fail(); // never returns: not a cost per iteration
     s += twice(i);
+  }
   return s;
 }
+template <class T> struct Box {
+  T x;
+  T get() const; // defined below: instantiated at the end of the file
+};
+template <class T> T Box<T>::get() const { return x; }
+// CHECK-LABEL: define {{.*}}@_Z5boxesPK3BoxIdEi(
+// CHECK:         icmp ugt i32 %{{.*}}, 1024
+double boxes(const Box<double> *b, int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i)
+    s += b[i].get();
+  return s;
+}
+// CHECK-LABEL: define {{.*}}@_Z9subscriptRSt6vectorIdSaIdEE(
+// CHECK:         icmp ugt i64 %{{.*}}, 1024
 double subscript(std::vector<double> &v) {
   double s = 0;
   std::size_t n = v.size();

@@ -477,14 +477,22 @@ static bool makesOpaqueCall(const Stmt *S) {
     const FunctionDecl *Callee = Call->getDirectCallee();
     if (!Callee)
       return true;
+    // Safepoint's own markers (nested loops' polls) are not calls.
+    if (const IdentifierInfo *Name = Callee->getIdentifier();
+        Name && Name->getName().starts_with("__safepoint_"))
+      return false;
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(Call))
       if (const CXXMethodDecl *M = MC->getMethodDecl();
           M && M->isVirtual() && !M->hasAttr<FinalAttr>() &&
           !M->getParent()->hasAttr<FinalAttr>())
         return true;
-    // A call that does not return (a failed assertion, a throw helper)
-    // ends the loop: its cost does not repeat.
-    if (!Callee->isDefined() && !Callee->getBuiltinID() &&
+    // Defined here, or to be: inline functions and template members are
+    // instantiated at the end of the translation unit. A call that does not
+    // return (a failed assertion, a throw helper) ends the loop: its cost
+    // does not repeat.
+    const FunctionDecl *Pattern = Callee->getTemplateInstantiationPattern();
+    if (!Callee->isDefined() && !Callee->isInlined() &&
+        !(Pattern && Pattern->isDefined()) && !Callee->getBuiltinID() &&
         !Callee->isNoReturn())
       return true;
   }

@@ -15,7 +15,9 @@ declare void @__safepoint_poll_slow()
 declare void @opaque()
 declare i32 @__gxx_personality_v0(...)
 
-; A counted loop: chunk header, counter, combined latch test, chunk poll.
+; A counted loop: chunk header, counter, combined latch test, and a poll at
+; the end of each chunk, also when the loop ends (so that a short inner loop
+; of an outer loop polls on every run).
 ; CHECK-LABEL: define void @fill(
 ; CHECK:       safepoint.chunk.header:
 ; CHECK-NEXT:    %i.chunk = phi i64 [ 0, %entry ], [ %i.next.lcssa, %safepoint.chunk.header.backedge ]
@@ -25,12 +27,16 @@ declare i32 @__gxx_personality_v0(...)
 ; CHECK:         %safepoint.go = select i1 %more, i1 %safepoint.chunk.left, i1 false
 ; CHECK-NEXT:    br i1 %safepoint.go, label %loop, label %safepoint.chunk.end, !llvm.loop
 ; CHECK:       safepoint.chunk.end:
-; CHECK:         br i1 %more{{.*}}, label %safepoint.chunk.poll, label %exit
+; CHECK:         br label %safepoint.chunk.poll
 ; CHECK:       safepoint.chunk.poll:
 ; CHECK:         load atomic i32, ptr %{{.*}} monotonic, align 4, !safepoint.chunk
+; CHECK-NEXT:    %safepoint.is_pending = icmp ne i32 %safepoint.pending, 0
+; CHECK-NEXT:    br i1 %safepoint.is_pending, label %safepoint.chunk.slow, label %safepoint.chunk.next
 ; CHECK:       safepoint.chunk.slow:
 ; CHECK-NEXT:    call void @__safepoint_poll_slow()
-; CHECK-NEXT:    br label %safepoint.chunk.header
+; CHECK-NEXT:    br i1 %more.lcssa, label %safepoint.chunk.header.backedge, label %exit
+; CHECK:       safepoint.chunk.next:
+; CHECK-NEXT:    br i1 %more.lcssa, label %safepoint.chunk.header.backedge, label %exit
 ; REMARK: remark: <unknown>:0:0: loop strip-mined after optimization: one poll per 1024 iterations, the inner loop has no poll
 ; VEC-LABEL: define void @fill(
 ; VEC:         vector.body:

@@ -10,7 +10,7 @@
 //     br %header                          br %chunk.header
 //   header:                             chunk.header:             ; new
 //     %i = phi [%a, %preheader],          %i.chunk = phi [%a, %preheader],
-//              [%i.next, %latch]                         [%i.next, %chunk.poll]
+//              [%i.next, %latch]                         [%i.next, %chunk.end]
 //     <poll>                              br %header
 //     body                              header:
 //   latch:                                %i = phi [%i.chunk, %chunk.header],
@@ -24,18 +24,19 @@
 //                                         br (%c && %k.next != 0), %header,
 //                                            %chunk.end
 //                                       chunk.end:
-//                                         br %c, %chunk.poll, %exit
-//                                       chunk.poll:
 //                                         <poll, same unwind dest>
-//                                         br %chunk.header
+//                                         br %c, %chunk.header, %exit
 //
 // The inner loop has no call and a trip count of umin(remaining, Chunk), so
 // the vectorizer and unroller treat it as before; the poll runs once per
-// Chunk iterations, on the edge from one iteration to the next.
+// Chunk iterations, on the edge from one iteration to the next, and once more
+// when the loop ends, so that every run of the loop polls (a short inner loop
+// of an outer loop may never fill a chunk).
 //
 // Why this is correct: the frontend placed the poll at the start of the loop
 // body, where the objects alive are those of every iteration's start; the
-// new poll sits on the back-edge, before the next iteration's header. The
+// new poll sits on the back-edge, before the next iteration's header, or on
+// the exit edge, which leaves the latch in the same state. The
 // transform requires that nothing with a side effect runs in the header
 // before the poll, so the two points see the same memory, and it maps the
 // landing pad's incoming values from the header's phis to their values on
@@ -375,12 +376,20 @@ private:
     NewLatchBr->setDebugLoc(LatchLoc);
     if (LoopMD)
       NewLatchBr->setMetadata(LLVMContext::MD_loop, LoopMD);
-    C.Exit->replacePhiUsesWith(C.Latch, ChunkEnd);
-    // chunk.end: the loop's own exit, or the next chunk.
-    if (ExitOnTrue)
-      BranchInst::Create(C.Exit, Poll, Cond, ChunkEnd);
-    else
-      BranchInst::Create(Poll, C.Exit, Cond, ChunkEnd);
+    // chunk.end polls: between chunks, and when the loop ends, so that each
+    // run of the loop polls at least once (in an outer loop, a short inner
+    // loop would otherwise never reach its chunk's end and poll). Then on to
+    // the next chunk or the loop's own exit.
+    BranchInst::Create(Poll, ChunkEnd);
+    auto *Next = BasicBlock::Create(Ctx, "safepoint.chunk.next", &F, C.Exit);
+    auto Dispatch = [&](IRBuilder<> &B) {
+      if (ExitOnTrue)
+        B.CreateCondBr(Cond, C.Exit, OuterHeader);
+      else
+        B.CreateCondBr(Cond, OuterHeader, C.Exit);
+    };
+    IRBuilder<> NB(Next);
+    Dispatch(NB);
 
     // chunk.poll: the lowered poll, on the original poll's unwind edge.
     IRBuilder<> PB(Poll);
@@ -392,7 +401,7 @@ private:
     Word->setAtomic(AtomicOrdering::Monotonic);
     Word->setMetadata(ChunkPollMD, MDNode::get(Ctx, {}));
     PB.CreateCondBr(PB.CreateIsNotNull(Word, "safepoint.is_pending"), Slow,
-                    OuterHeader, MDBuilder(Ctx).createUnlikelyBranchWeights())
+                    Next, MDBuilder(Ctx).createUnlikelyBranchWeights())
         ->setDebugLoc(Loc);
     // chunk.slow: the slow call, then the slow path's reloads, whose values
     // start the next chunk.
@@ -416,11 +425,16 @@ private:
       SB.Insert(Copy, I->getName());
       Reloaded[I] = Copy;
     }
-    SB.CreateBr(OuterHeader);
+    Dispatch(SB);
     for (ChunkPhi &P : ChunkPhis) {
-      P.Outer->addIncoming(P.Next, Poll);
+      P.Outer->addIncoming(P.Next, Next);
       Value *Copy = Reloaded.lookup(P.Reloaded);
       P.Outer->addIncoming(Copy ? Copy : P.Reloaded, SlowEnd);
+    }
+    for (PHINode &Phi : C.Exit->phis()) {
+      Value *V = Phi.getIncomingValueForBlock(C.Latch);
+      Phi.setIncomingBlock(Phi.getBasicBlockIndex(C.Latch), Next);
+      Phi.addIncoming(V, SlowEnd);
     }
 
     // The header's poll goes.

@@ -15,27 +15,7 @@
 
 using namespace harness;
 
-// Runs f() on a worker inside `Tracked outer(0); try { f(); } catch (Timeout&)`
-// and checks that the catch saw the interrupt with its data, that `outer` was
-// still alive in the handler, and that every tracked object was destroyed
-// exactly once.
-template <class F> static void expect_caught(F f) {
-  reset();
-  bool caught = false;
-  interrupt_when_reached([&] {
-    Tracked outer(0);
-    try {
-      f();
-    } catch (Timeout &t) {
-      CHECK(t.what == "e2e" && t.seconds == 3);
-      CHECK(built[0] == 1 && destroyed[0] == 0);
-      caught = true;
-    }
-  });
-  CHECK(caught);
-  for (int tag = 0; tag < 32; ++tag)
-    CHECK(balanced(tag));
-}
+// expect_caught (harness.h) runs each shape on a worker and checks the catch.
 
 // Loops defined before their callers.
 static void for_loop() {

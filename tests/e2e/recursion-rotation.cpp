@@ -61,24 +61,6 @@ static void chain(int depth) {
   }
 }
 
-template <class F> static void expect_caught(F f) {
-  reset();
-  bool caught = false;
-  interrupt_when_reached([&] {
-    Tracked outer(0);
-    try {
-      f();
-    } catch (Timeout &t) {
-      CHECK(t.what == "e2e" && t.seconds == 3);
-      CHECK(built[0] == 1 && destroyed[0] == 0);
-      caught = true;
-    }
-  });
-  CHECK(caught);
-  for (int tag = 0; tag < 32; ++tag)
-    CHECK(balanced(tag));
-}
-
 // The depth of the first poll below a request made at depth d.
 static int next_poll(int d) { return (d / LEVELS + 1) * LEVELS; }
 

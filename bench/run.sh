@@ -31,8 +31,9 @@
 #   --ablation LIST      micro-kernels only: one extra configuration per item,
 #                        the default placement without that technique
 #                        (bounded-loops, strip-mine, strip-mine-const,
-#                        strip-mine-range, range-count, library-nothrow,
-#                        entry, entry-tree; '+' combines),
+#                        strip-mine-range, range-count, strip-mine-ir,
+#                        chunk-calls, library-nothrow, entry, entry-tree,
+#                        recursion-rotate; '+' combines),
 #                        named no-<item>
 #
 # Installs the Debian packages it needs when missing (with sudo when not

@@ -5,6 +5,7 @@
 // RUN: %sp_clangxx -O1 -c -o /dev/null -fplugin-arg-safepoint-placement=naive -Rpass=safepoint %s 2>&1 | FileCheck %s --check-prefix=NAIVE
 
 void work();
+inline int sq_inline(int v) { return v * v; }
 
 // A counted loop with a constant bound too large to skip is strip-mined like
 // one with a variable bound: one poll per chunk of 1024 iterations.
@@ -17,6 +18,25 @@ void const_bound() {
 }
 // Naive placement never strip-mines.
 // NAIVE-DAG: placement-default.cpp:[[@LINE-4]]:3: remark: poll at loop back-edge in 'const_bound()'
+
+// A constant trip count within the bounded-loop budget (4096) needs no poll,
+// unless the body makes opaque calls (work() is defined elsewhere): then
+// only 64 iterations are bounded, and the loop is strip-mined in chunks of
+// 64 instead.
+// CHECK-DAG: placement-default.cpp:[[@LINE+4]]:3: remark: poll at loop back-edge, once per chunk of iterations (strip-mined) in 'thousand_calls()'
+// IR-LABEL: define {{.*}}@_Z14thousand_callsv(
+// IR:         icmp ugt i32 %{{.*}}, 64
+void thousand_calls() {
+  for (int i = 0; i < 1000; ++i)
+    work();
+}
+// CHECK-DAG: placement-default.cpp:[[@LINE+3]]:3: remark: no poll in loop: it runs 1000 iterations, bounded work
+int thousand_squares() {
+  int s = 0;
+  for (int i = 0; i < 1000; ++i)
+    s += sq_inline(i);
+  return s;
+}
 
 // A constant bound of another type than the counter (compared in long): left
 // as it is, polled every iteration.

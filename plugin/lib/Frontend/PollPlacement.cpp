@@ -234,6 +234,8 @@ void PollPlacer::walk(Stmt *S, bool InHandler) {
     pollLoopBody(S, Range->getBody(), InHandler);
 }
 
+static bool makesOpaqueCall(const Stmt *S);
+
 void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
   SourceLocation Loc = Loop->getBeginLoc();
   if (InHandler) {
@@ -255,8 +257,13 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
     // Nothing skipped, nothing strip-mined: the baseline of measurements.
   } else if (std::optional<uint64_t> Trips = constantTripCount(Loop);
              Trips && !ablated("bounded-loops")) {
+    // Opaque calls cost an unknown amount each: then only as many
+    // iterations as a chunk of such a loop are bounded work.
     uint64_t Work = *Trips * nestedWork(Body);
-    if (Work <= BoundedLoopWork) {
+    uint64_t Budget = !ablated("chunk-calls") && makesOpaqueCall(Body)
+                          ? StripMineCallChunk
+                          : BoundedLoopWork;
+    if (Work <= Budget) {
       BoundedLoops[Loop] = Work;
       remarkMissed(Loc, ("no poll in loop: it runs " + llvm::Twine(*Trips) +
                          " iterations, bounded work")

@@ -117,7 +117,8 @@ class Harness:
         self.a = args
         self.out = os.path.abspath(args.out)
         self.work = os.path.abspath(args.work)
-        self.spc = os.path.join(args.safepoint_build, "bin", "safepoint-config")
+        self.spc = os.path.join(os.path.abspath(args.safepoint_build), "bin",
+                                "safepoint-config")
         cfg = lambda opt: subprocess.run([self.spc, opt], capture_output=True,
                                          text=True, check=True).stdout.split()
         self.cxx = cfg("--cxx")[0]

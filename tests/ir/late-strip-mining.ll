@@ -1,9 +1,10 @@
 ; Just before the vectorizer, an innermost loop whose only call is the
 ; back-edge poll at the start of its header (!safepoint.loop) is strip-mined:
 ; the inner loop counts down a chunk of 1024 iterations and has no poll; the
-; poll moves to the chunk boundary with the same unwind destination. Loops
-; that make calls, have side effects before the poll, several exits, or no
-; computable trip count are left polling every iteration.
+; poll moves to the chunk boundary with the same unwind destination. Only
+; loops the vectorizer may take are chunked: loops that make calls, have side
+; effects before the poll, several exits, no computable trip count or
+; indirect memory accesses are left polling every iteration.
 ; RUN: %opt_sp -passes=safepoint-strip-mine -S %s | FileCheck %s
 ; RUN: %opt_sp -passes=safepoint-strip-mine -pass-remarks=safepoint -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: %opt_sp -passes='safepoint-strip-mine,loop-vectorize' -force-vector-width=4 -S %s | FileCheck %s --check-prefix=VEC
@@ -210,10 +211,11 @@ exit:
   ret void
 }
 
-; A pointer chase has no computable trip count: its chunk is one iteration,
-; so it still polls every iteration.
+; A pointer chase has no computable trip count: left alone, it polls every
+; iteration.
 ; CHECK-LABEL: define i32 @chase(
-; CHECK:         %safepoint.k = phi i32 [ 1, %safepoint.chunk.header ]
+; CHECK-NOT:     safepoint.chunk
+; CHECK:         ret i32
 ; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration: its trip count is not computable
 define i32 @chase(ptr %head) {
 entry:
@@ -241,6 +243,75 @@ cont:
 
 exit:
   ret i32 %s.next
+}
+
+; A bound loaded from an invariant address looks countable, but the loop's
+; store may write it, so LICM cannot hoist it and SCEV still cannot count the
+; loop: the chunk shrinks to one iteration (a poll every iteration).
+; CHECK-LABEL: define void @aliased(
+; CHECK:         %safepoint.k = phi i32 [ 1, %safepoint.chunk.header ]
+; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration: its trip count is not computable
+define void @aliased(ptr %a, ptr %np) {
+entry:
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+
+cont:
+  %p = getelementptr inbounds i64, ptr %a, i64 %i
+  store i64 0, ptr %p, align 8
+  %n = load i64, ptr %np, align 8
+  %i.next = add nuw nsw i64 %i, 1
+  %more = icmp ult i64 %i.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
+; An indirect access (a gather) keeps the loop scalar: left alone.
+; CHECK-LABEL: define double @gather(
+; CHECK-NOT:     safepoint.chunk
+; CHECK:         ret double
+; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration: it accesses memory through computed addresses
+define double @gather(ptr %col, ptr %val, i64 %n) {
+entry:
+  br label %loop
+
+loop:
+  %k = phi i64 [ 0, %entry ], [ %k.next, %cont ]
+  %s = phi double [ 0.0, %entry ], [ %s.next, %cont ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+
+cont:
+  %cp = getelementptr inbounds i32, ptr %col, i64 %k
+  %c = load i32, ptr %cp, align 4
+  %ci = zext i32 %c to i64
+  %vp = getelementptr inbounds double, ptr %val, i64 %ci
+  %v = load double, ptr %vp, align 8
+  %s.next = fadd double %s, %v
+  %k.next = add nuw nsw i64 %k, 1
+  %more = icmp ult i64 %k.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret double %s.next
 }
 
 ; A poll without the loop tag (an entry or goto poll) is not moved.

@@ -53,6 +53,7 @@
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/ScalarEvolutionExpressions.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
@@ -297,11 +298,81 @@ private:
         return Missed("its slow path changes a value of the loop");
       C.Refreshed.push_back({Carried, Reloaded});
     }
+
+    // Only loops the vectorizer may take once the poll is gone: a counted
+    // exit and affine memory accesses. A chunk costs a counter per iteration
+    // and a poll per run, more than the poll it replaces when the loop stays
+    // scalar (a CSR row, a comparison-driven search).
+    // Header phis that only the slow path changes become invariant too.
+    WillBeInvariant.clear();
+    for (auto &[Carried, Reload] : C.Refreshed) {
+      WillBeInvariant.insert(Carried);
+      WillBeInvariant.insert(Carried->getIncomingValueForBlock(C.Latch));
+    }
+    auto *LatchCmp = dyn_cast<ICmpInst>(
+        cast<BranchInst>(C.Latch->getTerminator())->getCondition());
+    if (!LatchCmp || !affine(L, LatchCmp->getOperand(0)) ||
+        !affine(L, LatchCmp->getOperand(1)))
+      return Missed("its trip count is not computable");
+    for (BasicBlock *BB : L.blocks()) {
+      if (is_contained(C.Slow.Blocks, BB))
+        continue;
+      for (Instruction &I : *BB)
+        if (Value *Ptr = getLoadStorePointerOperand(&I);
+            Ptr && &I != C.Word && !affine(L, Ptr))
+          return Missed("it accesses memory through computed addresses");
+    }
+
     return C;
   }
 
   /// The value that \p V, seen at the header's poll, has on the back-edge:
   /// header phis take their latch value; values from outside are the same.
+  /// True if \p V will be loop-invariant once the poll's call has left the
+  /// loop and LICM has run: invariant now, or loaded from such an address.
+  bool invariantAfterLICM(Loop &L, Value *V, unsigned Depth = 0) {
+    if (L.isLoopInvariant(V) || WillBeInvariant.contains(V))
+      return true;
+    auto *I = dyn_cast<Instruction>(V);
+    if (!I || Depth > 4)
+      return false;
+    if (auto *Load = dyn_cast<LoadInst>(I))
+      return Load->isSimple() &&
+             invariantAfterLICM(L, Load->getPointerOperand(), Depth + 1);
+    if (isa<CastInst, GetElementPtrInst>(I) ||
+        (isa<BinaryOperator>(I) && !I->mayHaveSideEffects()))
+      return all_of(I->operands(), [&](Value *Op) {
+        return invariantAfterLICM(L, Op, Depth + 1);
+      });
+    return false;
+  }
+
+  /// True if \p V is an affine function of the loop's iteration (an add
+  /// recurrence of \p L) or will be invariant: a counted exit's operand, an
+  /// address the vectorizer can widen.
+  bool affine(Loop &L, Value *V, unsigned Depth = 0) {
+    if (invariantAfterLICM(L, V))
+      return true;
+    if (const auto *AR = dyn_cast<SCEVAddRecExpr>(SE.getSCEV(V));
+        AR && AR->getLoop() == &L && AR->isAffine())
+      return true;
+    auto *I = dyn_cast<Instruction>(V);
+    if (!I || Depth > 4)
+      return false;
+    // An add recurrence over a base or step SCEV cannot see through yet (a
+    // field loaded in the loop): look at the parts.
+    if (isa<CastInst, GetElementPtrInst>(I) ||
+        (isa<BinaryOperator>(I) && (I->getOpcode() == Instruction::Add ||
+                                    I->getOpcode() == Instruction::Sub)))
+      return all_of(I->operands(),
+                    [&](Value *Op) { return affine(L, Op, Depth + 1); });
+    if (auto *Phi = dyn_cast<PHINode>(I);
+        Phi && Phi->getParent() == L.getHeader())
+      return !isa<SCEVCouldNotCompute>(SE.getSCEV(Phi)) &&
+             isa<SCEVAddRecExpr>(SE.getSCEV(Phi));
+    return false;
+  }
+
   static Value *onBackEdge(Loop &L, const Candidate &C, Value *V) {
     auto *I = dyn_cast<Instruction>(V);
     if (!I || !L.contains(I))
@@ -452,6 +523,7 @@ private:
     return {K, C.L->getStartLoc(), C.Header};
   }
 
+  SmallPtrSet<Value *, 4> WillBeInvariant;
   Function &F;
   LoopInfo &LI;
   DominatorTree &DT;

@@ -234,7 +234,7 @@ void PollPlacer::walk(Stmt *S, bool InHandler) {
     pollLoopBody(S, Range->getBody(), InHandler);
 }
 
-static bool makesOpaqueCall(const Stmt *S);
+static bool costsUnknown(const Stmt *Body);
 
 void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
   SourceLocation Loc = Loop->getBeginLoc();
@@ -260,9 +260,7 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
     // Opaque calls cost an unknown amount each: then only as many
     // iterations as a chunk of such a loop are bounded work.
     uint64_t Work = *Trips * nestedWork(Body);
-    uint64_t Budget = !ablated("chunk-calls") && makesOpaqueCall(Body)
-                          ? StripMineCallChunk
-                          : BoundedLoopWork;
+    uint64_t Budget = costsUnknown(Body) ? StripMineCallChunk : BoundedLoopWork;
     if (Work <= Budget) {
       BoundedLoops[Loop] = Work;
       remarkMissed(Loc, ("no poll in loop: it runs " + llvm::Twine(*Trips) +
@@ -509,10 +507,15 @@ static bool makesOpaqueCall(const Stmt *S) {
   return false;
 }
 
+/// True if the iterations of a loop with body \p Body cost an unknown amount
+/// (opaque calls), so that only StripMineCallChunk of them count as bounded.
+static bool costsUnknown(const Stmt *Body) {
+  return !ablated("chunk-calls") && makesOpaqueCall(Body);
+}
+
 /// The iterations per chunk of a strip-mined loop with body \p Body.
 static uint64_t chunkFor(const Stmt *Body) {
-  return !ablated("chunk-calls") && makesOpaqueCall(Body) ? StripMineCallChunk
-                                                          : StripMineChunk;
+  return costsUnknown(Body) ? StripMineCallChunk : StripMineChunk;
 }
 
 /// True if \p S has a `break` that would leave the enclosing loop, or any

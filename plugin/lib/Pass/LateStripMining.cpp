@@ -302,8 +302,8 @@ private:
     // Only loops the vectorizer may take once the poll is gone: a counted
     // exit and affine memory accesses. A chunk costs a counter per iteration
     // and a poll per run, more than the poll it replaces when the loop stays
-    // scalar (a CSR row, a comparison-driven search).
-    // Header phis that only the slow path changes become invariant too.
+    // scalar (a CSR row, a comparison-driven search). Header phis that only
+    // the slow path changes become invariant too.
     WillBeInvariant.clear();
     for (auto &[Carried, Reload] : C.Refreshed) {
       WillBeInvariant.insert(Carried);
@@ -326,8 +326,6 @@ private:
     return C;
   }
 
-  /// The value that \p V, seen at the header's poll, has on the back-edge:
-  /// header phis take their latch value; values from outside are the same.
   /// True if \p V will be loop-invariant once the poll's call has left the
   /// loop and LICM has run: invariant now, or loaded from such an address.
   bool invariantAfterLICM(Loop &L, Value *V, unsigned Depth = 0) {
@@ -339,8 +337,7 @@ private:
     if (auto *Load = dyn_cast<LoadInst>(I))
       return Load->isSimple() &&
              invariantAfterLICM(L, Load->getPointerOperand(), Depth + 1);
-    if (isa<CastInst, GetElementPtrInst>(I) ||
-        (isa<BinaryOperator>(I) && !I->mayHaveSideEffects()))
+    if (isa<CastInst, GetElementPtrInst, BinaryOperator>(I))
       return all_of(I->operands(), [&](Value *Op) {
         return invariantAfterLICM(L, Op, Depth + 1);
       });
@@ -366,13 +363,11 @@ private:
                                     I->getOpcode() == Instruction::Sub)))
       return all_of(I->operands(),
                     [&](Value *Op) { return affine(L, Op, Depth + 1); });
-    if (auto *Phi = dyn_cast<PHINode>(I);
-        Phi && Phi->getParent() == L.getHeader())
-      return !isa<SCEVCouldNotCompute>(SE.getSCEV(Phi)) &&
-             isa<SCEVAddRecExpr>(SE.getSCEV(Phi));
     return false;
   }
 
+  /// The value that \p V, seen at the header's poll, has on the back-edge:
+  /// header phis take their latch value; values from outside are the same.
   static Value *onBackEdge(Loop &L, const Candidate &C, Value *V) {
     auto *I = dyn_cast<Instruction>(V);
     if (!I || !L.contains(I))

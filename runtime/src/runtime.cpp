@@ -428,6 +428,16 @@ enum class step : unsigned char {
   raise        // throw the exception moved to the caller's slot
 };
 
+/// Bookkeeping for an exception that leaves the poll (the interrupt's own or
+/// a handler's): marks the request, if any, delivered and counts it.
+[[gnu::always_inline]] inline void
+mark_delivered(safepoint::detail::request_state *req) noexcept {
+  if (req)
+    req->transition(safepoint::detail::request_state::delivering,
+                    safepoint::delivery_status::delivered);
+  ++t_delivered;
+}
+
 /// One step of the delivery loop: takes the oldest queued item, runs it if
 /// it is a handshake, skips it if withdrawn, offers an exception to the
 /// handlers. For an exception to throw it does all the bookkeeping (receipt,
@@ -472,10 +482,7 @@ step deliver_step(void *site, bool may_throw, std::exception_ptr &out) {
       resumed = run_handlers(out);
     } catch (...) { // transformed (or rethrown) by a handler
       out = nullptr;
-      if (req)
-        req->transition(request_state::delivering,
-                        safepoint::delivery_status::delivered);
-      ++t_delivered;
+      mark_delivered(req.get());
       throw;
     }
     if (resumed) {
@@ -486,10 +493,7 @@ step deliver_step(void *site, bool may_throw, std::exception_ptr &out) {
       return step::again;
     }
   }
-  if (req)
-    req->transition(request_state::delivering,
-                    safepoint::delivery_status::delivered);
-  ++t_delivered;
+  mark_delivered(req.get());
   return step::raise;
 }
 

@@ -84,11 +84,23 @@ private:
   llvm::FunctionPassManager Cleanup;
 };
 
+/// At the end of the optimization pipeline: gives each poll that branches to
+/// a small block ending in `indirectbr` (GNU computed goto's shared dispatch)
+/// its own copy of that block, so that every bytecode handler keeps its own
+/// indirect jump, as the backend's tail duplication gives code without polls
+/// (DispatchDuplication.cpp). Default placement only.
+class DispatchDuplicationPass
+    : public llvm::PassInfoMixin<DispatchDuplicationPass> {
+public:
+  llvm::PreservedAnalyses run(llvm::Function &F,
+                              llvm::FunctionAnalysisManager &FAM);
+};
+
 /// Measurement only (bench/run.sh --ablation, docs/performance.md): true if
 /// the comma-separated environment variable SAFEPOINT_ABLATE names \p
 /// Technique, which the default placement then leaves out: bounded-loops,
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
-/// recursion-rotate. Never set it otherwise.
+/// recursion-rotate, dispatch-dup. Never set it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

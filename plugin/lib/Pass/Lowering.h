@@ -69,6 +69,10 @@ unsigned lowerMasks(llvm::Module &M, RuntimeDecls &RT, bool IRMode);
 /// (BlockingCalls.cpp). Returns the number of calls redirected.
 unsigned redirectBlockingCalls(llvm::Module &M);
 
+/// True if \p I loads the pending word \p Pending (a lowered poll's load).
+bool isPollLoad(const llvm::Instruction &I,
+                const llvm::GlobalVariable *Pending);
+
 /// Emits the PollDistance analysis remark for \p F (see PollDistancePass).
 void reportPollDistance(llvm::Function &F, llvm::FunctionAnalysisManager &FAM);
 

@@ -28,7 +28,7 @@ using namespace llvm;
 
 namespace safepoint {
 
-static bool isPollLoad(const Instruction &I, const GlobalVariable *Pending) {
+bool isPollLoad(const Instruction &I, const GlobalVariable *Pending) {
   const auto *LI = dyn_cast<LoadInst>(&I);
   if (!LI)
     return false;

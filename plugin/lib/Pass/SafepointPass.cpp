@@ -117,6 +117,11 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
           MPM.addPass(createModuleToFunctionPassAdaptor(LateStripMinePass()));
           return true;
         }
+        if (Name == "safepoint-dispatch-dup") {
+          MPM.addPass(
+              createModuleToFunctionPassAdaptor(DispatchDuplicationPass()));
+          return true;
+        }
         // safepoint, safepoint-ir, safepoint<naive>, safepoint-ir<naive>
         SafepointPassOptions Opts;
         if (PassBuilder::checkParametrizedPassName(Name, "safepoint")) {
@@ -154,6 +159,14 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
           FPM.addPass(LateStripMinePass());
         FPM.addPass(PollDistancePass());
       });
+  // After every IR pass that could merge the copies again.
+  if (P == Placement::Default)
+    compat::registerOptimizerLastEP(
+        PB, [](ModulePassManager &MPM, OptimizationLevel Level) {
+          if (Level.getSpeedupLevel() > 0)
+            MPM.addPass(
+                createModuleToFunctionPassAdaptor(DispatchDuplicationPass()));
+        });
 }
 
 } // namespace safepoint

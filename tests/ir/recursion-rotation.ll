@@ -10,6 +10,7 @@
 ; RUN: %opt_sp -passes=safepoint -S %s | FileCheck %s --check-prefix=ADDR
 ; RUN: %opt_sp -passes=safepoint -S %s | FileCheck %s --check-prefix=ODR
 ; RUN: %opt_sp -passes=safepoint -S %s | FileCheck %s --check-prefix=DBG
+; RUN: %opt_sp -passes=safepoint -S %s | FileCheck %s --check-prefix=DBGTRY
 ; RUN: %opt_sp -passes=safepoint -pass-remarks=safepoint -pass-remarks-analysis=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: %opt_sp -passes='safepoint<naive>' -S %s | FileCheck %s --check-prefix=OFF
 ; RUN: env SAFEPOINT_ABLATE=recursion-rotate %opt_sp -passes=safepoint -S %s | FileCheck %s --check-prefix=OFF
@@ -52,10 +53,10 @@ rec:
   ret i64 %s
 }
 
-; The bound on the work between two polls, as a remark: 8 levels, 1 rotated
-; self-call (so at most 8 bodies below a poll, plus 7 below a future loop's
-; poll) of at most 11 IR instructions.
-; REMARK: remark: <unknown>:0:0: recursion of 'fib' rotated through 8 copies: one entry poll per 8 levels
+; The bound on the work between two polls, as a remark: 8 levels (F and 7
+; copies), 1 rotated self-call (so at most 8 bodies below a poll, plus 7 below
+; a future loop's poll) of at most 11 IR instructions.
+; REMARK: remark: <unknown>:0:0: recursion of 'fib' rotated through 7 copies: one entry poll per 8 levels
 ; REMARK: remark: <unknown>:0:0: poll-free path in 'fib' over its recursion: at most 165 instructions (one entry poll per 8 levels, 1 rotated self-calls per body: 15 bodies of at most 11 instructions)
 ; Two rotated self-calls: 1 + 2 + ... + 2^7 = 255 bodies.
 ; REMARK: poll-free path in 'walk' over its recursion: at most 3060 instructions (one entry poll per 8 levels, 2 rotated self-calls per body: 255 bodies of at most 12 instructions)
@@ -248,11 +249,13 @@ exit:
 }
 
 ; An inline function (linkonce_odr, in its own comdat): the copies are
-; internal and in F's comdat, so they go wherever the linker sends F.
+; internal and in no comdat. Once F is inlined into a caller outside its
+; comdat, that caller calls the copies; if the linker keeps another unit's
+; group, a copy in this one would be discarded under the caller.
 ; ODR: define linkonce_odr i64 @odr_rec(i32 %n) comdat {
 ; ODR:   call i64 @odr_rec.rot1(
-; ODR: define internal i64 @odr_rec.rot1(i32 %n) unnamed_addr comdat($odr_rec) {
-; ODR: define internal i64 @odr_rec.rot7(i32 %n) unnamed_addr comdat($odr_rec) {
+; ODR: define internal i64 @odr_rec.rot1(i32 %n) unnamed_addr {
+; ODR: define internal i64 @odr_rec.rot7(i32 %n) unnamed_addr {
 ; ODR:   call i64 @odr_rec(
 $odr_rec = comdat any
 define linkonce_odr i64 @odr_rec(i32 %n) comdat {
@@ -290,6 +293,30 @@ rec:
   %y = call i64 @dbg_rec(i32 %a), !dbg !8
   %s = add i64 %x, %y, !dbg !8
   ret i64 %s, !dbg !8
+}
+
+; An invoked entry marker with a location: the branch that replaces it in the
+; copies keeps it.
+; DBGTRY-LABEL: define internal void @dbg_try_rec.rot1(
+; DBGTRY-NEXT:  entry:
+; DBGTRY-NEXT:    br label %body, !dbg [[TRYLOC:![0-9]+]]
+; DBGTRY:       [[TRYLOC]] = !DILocation(line: 7, column: 5,
+define void @dbg_try_rec(i32 %n) personality ptr @__gxx_personality_v0 !dbg !9 {
+entry:
+  invoke void @__safepoint_poll_marker(i32 0) to label %body unwind label %handler, !dbg !10
+body:
+  %stop = icmp eq i32 %n, 0, !dbg !10
+  br i1 %stop, label %done, label %more, !dbg !10
+more:
+  %m = sub i32 %n, 1, !dbg !10
+  invoke void @dbg_try_rec(i32 %m) to label %next unwind label %handler, !dbg !10
+next:
+  invoke void @dbg_try_rec(i32 %m) to label %done unwind label %handler, !dbg !10
+handler:
+  %lp = landingpad { ptr, i32 } catch ptr null, !dbg !10
+  ret void, !dbg !10
+done:
+  ret void, !dbg !10
 }
 
 ; The copies, after the functions of the module.
@@ -357,3 +384,5 @@ rec:
 !6 = !DISubroutineType(types: !7)
 !7 = !{null}
 !8 = !DILocation(line: 2, column: 3, scope: !5)
+!9 = distinct !DISubprogram(name: "dbg_try_rec", scope: !1, file: !1, line: 6, type: !6, scopeLine: 6, spFlags: DISPFlagDefinition | DISPFlagOptimized, unit: !0)
+!10 = !DILocation(line: 7, column: 5, scope: !9)

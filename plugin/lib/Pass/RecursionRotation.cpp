@@ -9,10 +9,11 @@
 //   ...
 //   F.rotK-1 no entry poll, self-calls go back to F
 //
-// The copies are internal; callers and every other use of F (its address
-// included) still reach F, which polls. This runs on the markers, before
-// lowering: a copy drops its entry marker as lowerPollMarkers drops an entry
-// poll, every other marker (loops) is kept, and every unwind edge is copied.
+// The copies are internal and in no comdat; callers and every other use of F
+// (its address included) still reach F, which polls. This runs on the markers,
+// before lowering: a copy drops its entry marker as lowerPollMarkers drops an
+// entry poll, every other marker (loops) is kept, and every unwind edge is
+// copied.
 //
 // Tail recursion elimination turns a self-call in tail position (fib's
 // second call, with its accumulator) into a loop, but only a call to the
@@ -53,14 +54,18 @@ using namespace llvm;
 namespace safepoint {
 
 void eraseEntryMarker(CallBase &Marker) {
-  // An invoke of the marker cannot unwind once removed: branch on.
+  // An invoke of the marker cannot unwind once removed: branch on, at its
+  // location.
   if (auto *II = dyn_cast<InvokeInst>(&Marker)) {
-    BranchInst::Create(II->getNormalDest(), II->getIterator());
+    BranchInst *Br = BranchInst::Create(II->getNormalDest(), II->getIterator());
+    Br->setDebugLoc(II->getDebugLoc());
     II->getUnwindDest()->removePredecessor(II->getParent());
   }
   Marker.eraseFromParent();
 }
 
+/// True if \p I calls \p Marker for a function entry: kind
+/// SAFEPOINT_SITE_ENTRY, or no constant kind (read as entry, as lowering does).
 static bool isEntryMarker(const Instruction &I, const Function *Marker) {
   const auto *CB = dyn_cast<CallBase>(&I);
   if (!CB || CB->getCalledFunction() != Marker)
@@ -82,11 +87,12 @@ struct Candidate {
   SmallVector<CallBase *, 4> Looping;
   uint64_t Size = 0;
 };
+} // namespace
 
 /// Bodies run between two polls when the recursion polls once per \p Levels
 /// levels and each body makes at most \p Sites rotated self-calls:
 /// 1 + b + ... + b^(K-1), or 0 if that exceeds RotationWorkBudget.
-uint64_t bodiesPerPoll(uint64_t Sites, unsigned Levels) {
+static uint64_t bodiesPerPoll(uint64_t Sites, unsigned Levels) {
   uint64_t Total = 0, Row = 1;
   for (unsigned J = 0; J < Levels; ++J) {
     if (Total > RotationWorkBudget || Row > RotationWorkBudget)
@@ -101,14 +107,13 @@ uint64_t bodiesPerPoll(uint64_t Sites, unsigned Levels) {
 /// functions, or 0 if too many: those of one poll-free subtree of the ring,
 /// plus, when a looping self-call's poll comes before the rotated call of
 /// its block, that call's subtree one level down.
-uint64_t pollFreeBodies(const Candidate &C, unsigned Levels) {
+static uint64_t pollFreeBodies(const Candidate &C, unsigned Levels) {
   uint64_t Ring = bodiesPerPoll(C.Rotated.size(), Levels);
   if (Ring == 0 || C.Looping.empty())
     return Ring;
   uint64_t Below = bodiesPerPoll(C.Rotated.size(), Levels - 1);
   return Below == 0 ? 0 : Ring + Below;
 }
-} // namespace
 
 /// True if \p CB, a self-call of an acyclic function, may end up in tail
 /// position: a plain call (an invoke has cleanups or handlers to run after
@@ -143,10 +148,10 @@ static bool mayBecomeLoop(const CallBase &CB) {
 /// Where a copy polls for its looping self-call \p Looping: right before
 /// the first rotated self-call of \p Rotated that precedes it in its block
 /// (one poll per iteration once the call is a loop, and none in the base
-/// case), else right before it; nullptr if that poll is already there (two
-/// looping calls after one rotated call). A plain call there, as the other
-/// call is plain: the poll throws exactly where the callee's entry poll
-/// would have.
+/// case), else right before it; nullptr if a poll marker is already there
+/// (a marker of any kind right before that call polls as well). A plain call
+/// there, as the other call is plain (an invoke ends its block): the poll
+/// throws exactly where the callee's entry poll would have.
 static Instruction *loopPollSite(CallBase &Looping,
                                  ArrayRef<CallBase *> Rotated,
                                  const Function *Marker) {
@@ -224,11 +229,14 @@ static void rotate(Candidate &C, unsigned Levels, Function *Marker) {
     ValueToValueMapTy VMap;
     Function *Copy = CloneFunction(&F, VMap);
     Copy->setName(F.getName() + ".rot" + Twine(J));
-    // Never visible outside this module, never address-taken; in F's comdat
-    // (if any), so that it goes wherever the linker sends F's copy.
+    // Never visible outside this module, never address-taken. Not in F's
+    // comdat: once F is inlined into a caller outside it, that caller calls
+    // the copies directly, and a local symbol of a group the linker discards
+    // (another unit's F prevails) would leave it a reference into a discarded
+    // section.
     Copy->setLinkage(GlobalValue::InternalLinkage);
     Copy->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
-    Copy->setComdat(F.getComdat());
+    Copy->setComdat(nullptr);
     Level L;
     L.Fn = Copy;
     for (CallBase *CB : C.Rotated)
@@ -265,11 +273,10 @@ static void rotate(Candidate &C, unsigned Levels, Function *Marker) {
 
   uint64_t Bodies = pollFreeBodies(C, Levels);
   OptimizationRemarkEmitter ORE(&F);
-  std::string Name = demangle(F.getName());
   ORE.emit([&] {
     return OptimizationRemark(abi::RemarkName.data(), "RecursionRotated", &F)
-           << "recursion of '" << ore::NV("Function", Name)
-           << "' rotated through " << ore::NV("Levels", Levels)
+           << "recursion of '" << ore::NV("Function", demangle(F.getName()))
+           << "' rotated through " << ore::NV("Copies", Levels - 1)
            << " copies: one entry poll per " << ore::NV("Levels", Levels)
            << " levels";
   });
@@ -277,7 +284,8 @@ static void rotate(Candidate &C, unsigned Levels, Function *Marker) {
   ORE.emit([&] {
     return OptimizationRemarkAnalysis(abi::RemarkName.data(),
                                       "RecursionPollDistance", &F)
-           << "poll-free path in '" << ore::NV("Function", Name)
+           << "poll-free path in '"
+           << ore::NV("Function", demangle(F.getName()))
            << "' over its recursion: at most "
            << ore::NV("Instructions", Bodies * C.Size)
            << " instructions (one entry poll per " << ore::NV("Levels", Levels)

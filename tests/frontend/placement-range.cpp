@@ -35,7 +35,7 @@ struct Span {
 // CHECK:       while.cond:
 // CHECK:         icmp ne i64 %{{.*}}, 0
 // CHECK:       while.body:
-// CHECK:         load atomic i32, ptr %{{.*}} monotonic, align 4, !safepoint.chunk
+// CHECK:         load volatile i32, ptr %{{.*}}, align 4, !safepoint.chunk
 // CHECK:         icmp ugt i64 %{{.*}}, 1024
 // CHECK:         store i64 %{{.*}}, ptr %__safepoint_chunk
 // CHECK:       for.cond:

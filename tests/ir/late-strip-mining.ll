@@ -30,7 +30,7 @@ declare i32 @__gxx_personality_v0(...)
 ; CHECK:       safepoint.chunk.end:
 ; CHECK:         br label %safepoint.chunk.poll
 ; CHECK:       safepoint.chunk.poll:
-; CHECK:         load atomic i32, ptr %{{.*}} monotonic, align 4, !safepoint.chunk
+; CHECK:         load volatile i32, ptr %{{.*}}, align 4, !safepoint.chunk
 ; CHECK-NEXT:    %safepoint.is_pending = icmp ne i32 %safepoint.pending, 0
 ; CHECK-NEXT:    br i1 %safepoint.is_pending, label %safepoint.chunk.slow, label %safepoint.chunk.next
 ; CHECK:       safepoint.chunk.slow:
@@ -52,7 +52,7 @@ entry:
 loop:
   %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
-  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
   %idle = icmp eq i32 %w, 0
   br i1 %idle, label %cont, label %slow, !prof !1
 
@@ -88,7 +88,7 @@ entry:
 loop:
   %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
-  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
   %busy = icmp ne i32 %w, 0
   br i1 %busy, label %slow, label %cont, !prof !4
 
@@ -130,7 +130,7 @@ loop:
   %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
   %bound = phi i64 [ %n0, %entry ], [ %bound.next, %cont ]
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
-  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
   %idle = icmp eq i32 %w, 0
   br i1 %idle, label %cont, label %slow, !prof !1
 
@@ -163,7 +163,7 @@ entry:
 loop:
   %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
-  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
   %idle = icmp eq i32 %w, 0
   br i1 %idle, label %cont, label %slow, !prof !1
 
@@ -194,7 +194,7 @@ loop:
   %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
   store i64 %i, ptr %a, align 8
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
-  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
   %idle = icmp eq i32 %w, 0
   br i1 %idle, label %cont, label %slow, !prof !1
 
@@ -225,7 +225,7 @@ loop:
   %p = phi ptr [ %head, %entry ], [ %next, %cont ]
   %s = phi i32 [ 0, %entry ], [ %s.next, %cont ]
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
-  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
   %idle = icmp eq i32 %w, 0
   br i1 %idle, label %cont, label %slow, !prof !1
 
@@ -258,7 +258,7 @@ entry:
 loop:
   %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
-  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
   %idle = icmp eq i32 %w, 0
   br i1 %idle, label %cont, label %slow, !prof !1
 
@@ -291,7 +291,7 @@ loop:
   %k = phi i64 [ 0, %entry ], [ %k.next, %cont ]
   %s = phi double [ 0.0, %entry ], [ %s.next, %cont ]
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
-  %w = load atomic i32, ptr %tls monotonic, align 4, !safepoint.loop !0
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
   %idle = icmp eq i32 %w, 0
   br i1 %idle, label %cont, label %slow, !prof !1
 
@@ -325,7 +325,7 @@ entry:
 loop:
   %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
-  %w = load atomic i32, ptr %tls monotonic, align 4
+  %w = load volatile i32, ptr %tls, align 4
   %idle = icmp eq i32 %w, 0
   br i1 %idle, label %cont, label %slow, !prof !1
 

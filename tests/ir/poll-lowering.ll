@@ -13,12 +13,13 @@ declare i32 @__gxx_personality_v0(...)
 ; CHECK: @__safepoint_abi_ref = internal constant ptr @__safepoint_abi_v1
 ; CHECK: @llvm.used = {{.*}}@__safepoint_abi_ref
 
-; A marker call becomes load + compare + branch to a cold block calling the slow path.
+; A marker call becomes load + compare + branch to a cold block calling the
+; slow path. The load is volatile (folded into the compare on x86).
 ; CHECK-LABEL: define void @loop(
 ; CHECK:       loop:
 ; CHECK-NEXT:    %i = phi
 ; CHECK-NEXT:    [[ADDR:%.*]] = call {{.*}}ptr @llvm.threadlocal.address.p0(ptr {{.*}}@__safepoint_pending)
-; CHECK-NEXT:    [[W:%.*]] = load atomic i32, ptr [[ADDR]] monotonic, align 4
+; CHECK-NEXT:    [[W:%.*]] = load volatile i32, ptr [[ADDR]], align 4
 ; CHECK-NEXT:    [[P:%.*]] = icmp ne i32 [[W]], 0
 ; CHECK-NEXT:    br i1 [[P]], label %[[SLOW:.*]], label %[[CONT:.*]], !prof [[COLD:![0-9]+]]
 ; CHECK:       [[SLOW]]:
@@ -69,8 +70,21 @@ lpad:
 ; The poll of a strip-mined loop (kind 3) tags its load, so that PollDistance
 ; can bound the poll-free inner loop by the chunk when SCEV cannot.
 ; CHECK-LABEL: define void @chunk(
-; CHECK:         load atomic i32, ptr {{.*}} monotonic, align 4, !safepoint.chunk
+; CHECK:         load volatile i32, ptr {{.*}}, align 4, !safepoint.chunk
 define void @chunk() {
+  call void @__safepoint_poll_marker(i32 3)
+  call void @work()
+  ret void
+}
+
+; Under ThreadSanitizer the load is a relaxed atomic one: the senders' atomic
+; stores to the word must not be reported as races with every poll.
+; CHECK-LABEL: define void @tsan(
+; CHECK:         load atomic i32, ptr {{.*}} monotonic, align 4
+; CHECK-NOT:     load volatile
+; CHECK:         ret void
+define void @tsan() sanitize_thread {
+entry:
   call void @__safepoint_poll_marker(i32 3)
   call void @work()
   ret void

@@ -100,7 +100,7 @@ public:
 /// the comma-separated environment variable SAFEPOINT_ABLATE names \p
 /// Technique, which the default placement then leaves out: bounded-loops,
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
-/// recursion-rotate, dispatch-dup. Never set it otherwise.
+/// recursion-rotate, dispatch-dup, volatile-poll. Never set it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

@@ -461,10 +461,7 @@ private:
     IRBuilder<> PB(Poll);
     Module &M = *F.getParent();
     RuntimeDecls RT(M);
-    Value *Addr = PB.CreateThreadLocalAddress(RT.pendingWord());
-    LoadInst *Word =
-        PB.CreateAlignedLoad(I32, Addr, Align(4), "safepoint.pending");
-    Word->setAtomic(AtomicOrdering::Monotonic);
+    LoadInst *Word = loadPendingWord(PB, RT);
     Word->setMetadata(ChunkPollMD, MDNode::get(Ctx, {}));
     PB.CreateCondBr(PB.CreateIsNotNull(Word, "safepoint.is_pending"), Slow,
                     Next, MDBuilder(Ctx).createUnlikelyBranchWeights())

@@ -4,6 +4,7 @@
 #define SAFEPOINT_LIB_PASS_LOWERING_H
 
 #include "safepoint/SafepointPass.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstrTypes.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
@@ -49,6 +50,14 @@ inline constexpr uint64_t RotationWorkBudget = 8192;
 /// its self-calls going round F, F.rot1, ..., back to F, so that the recursion
 /// polls once per RotationLevels levels or fewer. Returns functions rotated.
 unsigned rotateRecursion(llvm::Module &M);
+
+/// Emits a poll's load of the pending word at \p B's insertion point. It is
+/// volatile, which x86 folds into the compare (`cmpl $0, %fs:(%reg)`, no
+/// scratch register; a relaxed atomic load is not folded), and a racy read
+/// of an aligned word returns some value written to it (docs/abi.md). Under
+/// ThreadSanitizer it is a relaxed atomic load instead: the senders' atomic
+/// stores would otherwise be reported as racing with every poll.
+llvm::LoadInst *loadPendingWord(llvm::IRBuilderBase &B, RuntimeDecls &RT);
 
 /// Removes an entry poll marker; an invoke of it becomes a branch.
 void eraseEntryMarker(llvm::CallBase &Marker);

@@ -177,14 +177,24 @@ private:
 };
 } // namespace
 
+LoadInst *loadPendingWord(IRBuilderBase &B, RuntimeDecls &RT) {
+  Value *Addr = B.CreateThreadLocalAddress(RT.pendingWord());
+  LoadInst *Word = B.CreateAlignedLoad(B.getInt32Ty(), Addr, Align(4),
+                                       "safepoint.pending");
+  if (B.GetInsertBlock()->getParent()->hasFnAttribute(
+          Attribute::SanitizeThread) ||
+      ablated("volatile-poll"))
+    Word->setAtomic(AtomicOrdering::Monotonic);
+  else
+    Word->setVolatile(true);
+  return Word;
+}
+
 /// Emits the inline check in place of \p CB and erases it.
 static void lowerOne(CallBase *CB, RuntimeDecls &RT, unsigned Kind) {
   LLVMContext &C = CB->getContext();
   IRBuilder<> B(CB);
-  Value *Addr = B.CreateThreadLocalAddress(RT.pendingWord());
-  LoadInst *Word = B.CreateAlignedLoad(B.getInt32Ty(), Addr, Align(4),
-                                       "safepoint.pending");
-  Word->setAtomic(AtomicOrdering::Monotonic);
+  LoadInst *Word = loadPendingWord(B, RT);
   if (Kind == SAFEPOINT_SITE_CHUNK) // for PollDistance's chunk bound
     Word->setMetadata(ChunkPollMD, MDNode::get(C, {}));
   else if (Kind == SAFEPOINT_SITE_LOOP) // for LateStripMinePass

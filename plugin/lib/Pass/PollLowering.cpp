@@ -179,8 +179,8 @@ private:
 
 LoadInst *loadPendingWord(IRBuilderBase &B, RuntimeDecls &RT) {
   Value *Addr = B.CreateThreadLocalAddress(RT.pendingWord());
-  LoadInst *Word = B.CreateAlignedLoad(B.getInt32Ty(), Addr, Align(4),
-                                       "safepoint.pending");
+  LoadInst *Word =
+      B.CreateAlignedLoad(B.getInt32Ty(), Addr, Align(4), "safepoint.pending");
   if (B.GetInsertBlock()->getParent()->hasFnAttribute(
           Attribute::SanitizeThread) ||
       ablated("volatile-poll"))

@@ -277,8 +277,8 @@ static void rotate(Candidate &C, unsigned Levels, Function *Marker) {
     return OptimizationRemark(abi::RemarkName.data(), "RecursionRotated", &F)
            << "recursion of '" << ore::NV("Function", demangle(F.getName()))
            << "' rotated through " << ore::NV("Copies", Levels - 1)
-           << " copies: one entry poll per " << ore::NV("Levels", Levels)
-           << " levels";
+           << (Levels == 2 ? " copy" : " copies") << ": one entry poll per "
+           << ore::NV("Levels", Levels) << " levels";
   });
   // The format of PollDistance's remark, which bench/harness.py parses.
   ORE.emit([&] {

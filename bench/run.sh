@@ -33,7 +33,8 @@
 #                        (bounded-loops, strip-mine, strip-mine-const,
 #                        strip-mine-range, range-count, strip-mine-ir,
 #                        chunk-calls, library-nothrow, entry, entry-tree,
-#                        recursion-rotate; '+' combines),
+#                        recursion-rotate, dispatch-dup, volatile-poll;
+#                        '+' combines),
 #                        named no-<item>
 #
 # Installs the Debian packages it needs when missing (with sudo when not

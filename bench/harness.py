@@ -274,8 +274,9 @@ class Harness:
             c = self.results[name]["configs"][config]
             samples = os.path.join(self.out, "logs",
                                    f"latency-{name}-{config}.txt")
+            spin = ["--spin-sender"] if self.a.spin_sender else []
             p = subprocess.run([c["exe"], "--latency", str(self.a.interrupts),
-                                "--out", samples], capture_output=True,
+                                "--out", samples] + spin, capture_output=True,
                                text=True, timeout=600)
             if p.returncode != 0:
                 c["latency_error"] = p.stderr.strip()
@@ -697,7 +698,10 @@ def render_markdown(data):
     L.append("\n## Delivery latency (µs)\n")
     L.append("Measured in the instrumented micro-kernels: a worker thread runs "
              "the kernel in a loop, the main thread interrupts it "
-             f"{meta['interrupts']} times (0–400 µs after each restart). "
+             f"{meta['interrupts']} times (0–400 µs after each restart"
+             + ("; it spins in between, `--spin-sender`" if
+                meta.get("spin_sender") else "; it sleeps in between")
+             + "). "
              "**to throw**: from just before `safepoint::interrupt()` to the "
              "runtime entering `_Unwind_RaiseException` (the poll was reached "
              "and the slow path threw; timestamped by an interposed "
@@ -852,6 +856,9 @@ def main():
     ap.add_argument("--no-time", action="store_true",
                     help="skip the timed rounds (instruction counts only)")
     ap.add_argument("--no-latency", action="store_true")
+    ap.add_argument("--spin-sender", action="store_true",
+                    help="latency: the interrupting thread spins instead of "
+                    "sleeping between interrupts")
     ap.add_argument("--ablation", default="",
                     help="comma-separated techniques to leave out of the "
                     "default placement, one extra config each (micro only)")
@@ -876,7 +883,8 @@ def main():
             capture_output=True, text=True).stdout.strip() or "unknown",
         "configs": h.configs, "naive_supported": a.naive, "reps": a.reps,
         "inner_reps": a.inner_reps, "compile_reps": a.compile_reps,
-        "interrupts": a.interrupts, "quick": a.quick,
+        "interrupts": a.interrupts, "spin_sender": a.spin_sender,
+        "quick": a.quick,
         "instructions": a.instructions,
         "force_exceptions": os.environ.get("BENCH_FORCE_EXCEPTIONS") == "1",
     }

@@ -5,6 +5,7 @@
 #                [--safepoint-build DIR] [--no-rebuild]
 #                [--kernels a,b,...] [--programs snappy,leveldb,...]
 #                [--no-instructions] [--instructions-only] [--no-latency]
+#                [--spin-sender]
 #                [--ablation tech,tech+tech,...]
 #
 # Builds every benchmark plain (clang++-19), with naive placement and with the
@@ -28,6 +29,9 @@
 #   --instructions-only  instruction counts, sizes, remarks; no timed rounds,
 #                        no latency (deterministic, for placement work)
 #   --no-latency         skip the delivery-latency measurement
+#   --spin-sender        in the latency measurement, the interrupting thread
+#                        spins between interrupts instead of sleeping, so
+#                        its CPU never halts (see docs/performance.md)
 #   --ablation LIST      micro-kernels only: one extra configuration per item,
 #                        the default placement without that technique
 #                        (bounded-loops, strip-mine, strip-mine-const,
@@ -47,7 +51,7 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BENCH/../cmake/setup.sh"
 
 quick=0 only=all reps="" out="" spbuild="" rebuild=1 kernels="" programs=""
-instructions=1 notime=0 nolatency=0 ablation=""
+instructions=1 notime=0 nolatency=0 spin=0 ablation=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
@@ -59,10 +63,11 @@ while [ $# -gt 0 ]; do
     --no-instructions) instructions=0 ;;
     --instructions-only) instructions=1 notime=1 nolatency=1 ;;
     --no-latency) nolatency=1 ;;
+    --spin-sender) spin=1 ;;
     --ablation) ablation=$2; shift ;;
     --kernels) kernels=$2; shift ;;
     --programs) programs=$2; shift ;;
-    -h|--help) sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,46p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -161,6 +166,7 @@ fi
 [ $instructions = 1 ] && args+=(--instructions)
 [ $notime = 1 ] && args+=(--no-time)
 [ $nolatency = 1 ] && args+=(--no-latency)
+[ $spin = 1 ] && args+=(--spin-sender)
 [ -n "$ablation" ] && args+=(--ablation "$ablation")
 [ -n "$kernels" ] && args+=(--kernels "$kernels")
 [ -n "$programs" ] && args+=(--programs "$programs")

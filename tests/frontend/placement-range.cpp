@@ -101,9 +101,9 @@ void skip(std::vector<int> &v) {
   }
 }
 
-// A body making calls the optimizer cannot see through (virtual, or to a
-// function defined elsewhere) costs an unknown amount per iteration: chunks
-// of 64. A call of an inline function keeps chunks of 1024, and so does one
+// A body making calls the optimizer cannot see through (virtual, to a
+// function defined elsewhere, or to one never inlined) costs an unknown
+// amount per iteration: chunks of 64. A call of an inline function keeps chunks of 1024, and so does one
 // of a function that does not return (libstdc++'s assertion in
 // std::vector::operator[], say).
 // (SAFEPOINT_ABLATE=chunk-calls: 1024 everywhere.)
@@ -140,6 +140,19 @@ double externals(int n) {
   double s = 0;
   for (int i = 0; i < n; ++i)
     s += external(i);
+  return s;
+}
+// A function that is never inlined stays a call per iteration, defined here
+// or not.
+__attribute__((noinline)) static double kept(int i) { return 3.0 * i; }
+// CHECK-LABEL: define {{.*}}@_Z5noinli(
+// CHECK:         icmp ugt i32 %{{.*}}, 64
+// CHUNK-LABEL: define {{.*}}@_Z5noinli(
+// CHUNK:         icmp ugt i32 %{{.*}}, 1024
+double noinl(int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i)
+    s += kept(i);
   return s;
 }
 [[noreturn]] void fail();

@@ -4,7 +4,8 @@
 //                                  runs of the kernel (default 3); prints one
 //                                  JSON line {"kernel", "time_ns" (median of
 //                                  the R runs), "samples_ns", "checksum"}
-//   ./kernel --latency N [--out F] latency mode (instrumented builds only)
+//   ./kernel --latency N [--out F] [--spin-sender]
+//                                  latency mode (instrumented builds only)
 //   ./kernel --count               count mode: setup, then exactly one run of
 //                                  the kernel inside bench_count_region(), for
 //                                  valgrind --tool=callgrind
@@ -140,7 +141,7 @@ static std::string stats(std::vector<std::int64_t> v) {
   return buf;
 }
 
-static int latency_mode(const kernel &k, int n, const char *out) {
+static int latency_mode(const kernel &k, int n, const char *out, bool spin) {
   k.setup();
   std::vector<sample> lat(static_cast<std::size_t>(n));
   std::vector<std::int64_t> floor;
@@ -184,8 +185,14 @@ static int latency_mode(const kernel &k, int n, const char *out) {
     }
   });
 
-  // The main thread sleeps while it waits, to leave the CPUs to the worker.
-  auto nap = [] { std::this_thread::sleep_for(std::chrono::microseconds(50)); };
+  // The main thread sleeps while it waits, to leave the CPUs to the worker;
+  // with --spin-sender it spins instead, so that its CPU never halts and
+  // the interrupt is sent by a running thread (a watchdog that computes,
+  // not one that just woke from a timer).
+  auto nap = [spin] {
+    if (!spin)
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+  };
   while (!ready.load(std::memory_order_acquire))
     nap();
   rng r(42);
@@ -193,7 +200,13 @@ static int latency_mode(const kernel &k, int n, const char *out) {
     while (!running.load(std::memory_order_acquire) ||
            delivered.load(std::memory_order_acquire) != i)
       nap();
-    std::this_thread::sleep_for(std::chrono::microseconds(r.below(400)));
+    auto pause = std::chrono::microseconds(r.below(400));
+    if (spin)
+      for (clock::time_point until = clock::now() + pause;
+           clock::now() < until;)
+        ;
+    else
+      std::this_thread::sleep_for(pause);
     safepoint::interrupt(target, Interrupted{clock::now()});
     clock::time_point deadline = clock::now() + std::chrono::seconds(20);
     while (delivered.load(std::memory_order_acquire) != i + 1) {
@@ -247,7 +260,7 @@ static int latency_mode(const kernel &k, int n, const char *out) {
 
 int main(int argc, char **argv) {
   int reps = 3, latency = 0;
-  bool count = false;
+  bool count = false, spin = false;
   const char *out = nullptr;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -259,9 +272,12 @@ int main(int argc, char **argv) {
       count = true;
     else if (a == "--out" && i + 1 < argc)
       out = argv[++i];
+    else if (a == "--spin-sender")
+      spin = true;
     else {
       std::fprintf(stderr,
-                   "usage: %s [--reps N] [--latency N [--out FILE]] [--count]\n",
+                   "usage: %s [--reps N] [--latency N [--out FILE] "
+                   "[--spin-sender]] [--count]\n",
                    argv[0]);
       return 2;
     }
@@ -269,11 +285,12 @@ int main(int argc, char **argv) {
   if (latency) {
 #ifdef BENCH_PLAIN
     (void)out;
+    (void)spin;
     std::fprintf(stderr, "%s: built without Safepoint: no latency mode\n",
                  bench_kernel.name);
     return 2;
 #else
-    return bench::latency_mode(bench_kernel, latency, out);
+    return bench::latency_mode(bench_kernel, latency, out, spin);
 #endif
   }
   if (count)

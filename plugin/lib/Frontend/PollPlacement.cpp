@@ -474,9 +474,12 @@ std::optional<uint64_t> PollPlacer::constantTripCount(Stmt *Loop) {
 }
 
 /// True if \p S makes a call the optimizer cannot see through: a virtual
-/// call, a call through a pointer, or a call of a function defined in no
-/// visible body. Such a call costs an unknown amount, so a strip-mined loop
-/// making one takes smaller chunks (StripMineCallChunk).
+/// call, a call through a pointer, a call of a function defined in no
+/// visible body, or one of a function that is never inlined (`noinline`,
+/// `optnone`: a call per iteration, at least a few ns each, 1024 of them
+/// took 10 µs in bench/micro/calls_noinline.cpp). Such a call costs an
+/// unknown amount, so a strip-mined loop making one takes smaller chunks
+/// (StripMineCallChunk).
 static bool makesOpaqueCall(const Stmt *S) {
   if (const auto *Call = dyn_cast<CallExpr>(S)) {
     const FunctionDecl *Callee = Call->getDirectCallee();
@@ -495,6 +498,10 @@ static bool makesOpaqueCall(const Stmt *S) {
     // instantiated at the end of the translation unit. A call that does not
     // return (a failed assertion, a throw helper) ends the loop: its cost
     // does not repeat.
+    if ((Callee->hasAttr<NoInlineAttr>() ||
+         Callee->hasAttr<OptimizeNoneAttr>()) &&
+        !Callee->isNoReturn())
+      return true;
     const FunctionDecl *Pattern = Callee->getTemplateInstantiationPattern();
     if (!Callee->isDefined() && !Callee->isInlined() &&
         !(Pattern && Pattern->isDefined()) && !Callee->getBuiltinID() &&

@@ -91,14 +91,6 @@ static bool isStep(const BasicBlock &BB) {
          });
 }
 
-static unsigned codeSize(const BasicBlock &BB) {
-  unsigned N = 0;
-  for (const Instruction &I : BB)
-    if (!isa<PHINode>(I) && !I.isDebugOrPseudoInst())
-      ++N;
-  return N;
-}
-
 /// Gives every poll branch that reaches \p D, directly or through forwarding
 /// blocks, its own copy of that path. Returns true if it changed the function.
 static bool duplicateDispatch(BasicBlock *D, const GlobalVariable *Pending,
@@ -130,9 +122,9 @@ static bool duplicateDispatch(BasicBlock *D, const GlobalVariable *Pending,
   if (Entries.empty() || Entries.size() > MaxCopies)
     return false;
   for (auto [P, B] : Entries) {
-    unsigned Size = 0;
+    uint64_t Size = 0;
     for (BasicBlock *Step : PathFrom(B))
-      Size += codeSize(*Step);
+      Size += blockCost(*Step);
     if (Size > MaxPathSize)
       return false;
   }
@@ -190,21 +182,12 @@ static bool duplicateDispatch(BasicBlock *D, const GlobalVariable *Pending,
            << " polled gotos: each keeps its own indirect jump";
   });
 
-  // What only the poll branches reached is dead now.
-  SmallVector<BasicBlock *, 8> Dead;
-  for (BasicBlock *B : Path)
+  // What only the poll branches reached is dead now. Path lists every block
+  // after the one it leads to, so backwards each block comes after all its
+  // predecessors on the paths.
+  for (BasicBlock *B : reverse(Path))
     if (pred_empty(B))
-      Dead.push_back(B);
-  SmallPtrSet<BasicBlock *, 8> Deleted;
-  while (!Dead.empty()) {
-    BasicBlock *B = Dead.pop_back_val();
-    if (!Deleted.insert(B).second)
-      continue;
-    BasicBlock *Next = B == D ? nullptr : B->getSingleSuccessor();
-    DeleteDeadBlock(B);
-    if (Next && pred_empty(Next))
-      Dead.push_back(Next);
-  }
+      DeleteDeadBlock(B);
   DominatorTree DT(*F);
   PromoteMemToReg(Slots, DT);
   return true;
@@ -219,7 +202,7 @@ PreservedAnalyses DispatchDuplicationPass::run(Function &F,
   SmallVector<BasicBlock *, 2> Dispatches;
   for (BasicBlock &BB : F)
     if (isa<IndirectBrInst>(BB.getTerminator()) &&
-        codeSize(BB) <= MaxPathSize && !is_contained(successors(&BB), &BB))
+        blockCost(BB) <= MaxPathSize && !is_contained(successors(&BB), &BB))
       Dispatches.push_back(&BB);
   if (Dispatches.empty())
     return PreservedAnalyses::all();

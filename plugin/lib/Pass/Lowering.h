@@ -82,6 +82,13 @@ unsigned redirectBlockingCalls(llvm::Module &M);
 bool isPollLoad(const llvm::Instruction &I,
                 const llvm::GlobalVariable *Pending);
 
+/// IR instructions of \p BB, not counting phis and debug records.
+uint64_t blockCost(const llvm::BasicBlock &BB);
+
+/// The site kind of a poll marker call (enum safepoint_site_kind): its
+/// constant argument, or SAFEPOINT_SITE_ENTRY without one.
+unsigned siteKind(const llvm::CallBase &CB);
+
 /// Emits the PollDistance analysis remark for \p F (see PollDistancePass).
 void reportPollDistance(llvm::Function &F, llvm::FunctionAnalysisManager &FAM);
 

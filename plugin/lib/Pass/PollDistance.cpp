@@ -39,7 +39,7 @@ bool isPollLoad(const Instruction &I, const GlobalVariable *Pending) {
   return Ptr == Pending;
 }
 
-static uint64_t blockCost(const BasicBlock &BB) {
+uint64_t blockCost(const BasicBlock &BB) {
   uint64_t N = 0;
   for (const Instruction &I : BB)
     if (!isa<PHINode>(I) && !I.isDebugOrPseudoInst())

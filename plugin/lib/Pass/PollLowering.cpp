@@ -33,7 +33,7 @@ using namespace llvm;
 
 namespace safepoint {
 
-static unsigned siteKind(const CallBase &CB) {
+unsigned siteKind(const CallBase &CB) {
   if (CB.arg_size() == 1)
     if (auto *C = dyn_cast<ConstantInt>(CB.getArgOperand(0)))
       return C->getZExtValue();
@@ -176,6 +176,17 @@ private:
   DenseMap<const Function *, uint64_t> Cost;
 };
 } // namespace
+
+void eraseEntryMarker(CallBase &Marker) {
+  // An invoke of the marker cannot unwind once removed: branch on, at its
+  // location.
+  if (auto *II = dyn_cast<InvokeInst>(&Marker)) {
+    BranchInst *Br = BranchInst::Create(II->getNormalDest(), II->getIterator());
+    Br->setDebugLoc(II->getDebugLoc());
+    II->getUnwindDest()->removePredecessor(II->getParent());
+  }
+  Marker.eraseFromParent();
+}
 
 LoadInst *loadPendingWord(IRBuilderBase &B, RuntimeDecls &RT) {
   Value *Addr = B.CreateThreadLocalAddress(RT.pendingWord());

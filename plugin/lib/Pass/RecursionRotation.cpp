@@ -53,27 +53,12 @@ using namespace llvm;
 
 namespace safepoint {
 
-void eraseEntryMarker(CallBase &Marker) {
-  // An invoke of the marker cannot unwind once removed: branch on, at its
-  // location.
-  if (auto *II = dyn_cast<InvokeInst>(&Marker)) {
-    BranchInst *Br = BranchInst::Create(II->getNormalDest(), II->getIterator());
-    Br->setDebugLoc(II->getDebugLoc());
-    II->getUnwindDest()->removePredecessor(II->getParent());
-  }
-  Marker.eraseFromParent();
-}
-
-/// True if \p I calls \p Marker for a function entry: kind
-/// SAFEPOINT_SITE_ENTRY, or no constant kind (read as entry, as lowering does).
+/// True if \p I calls \p Marker for a function entry (siteKind: kind
+/// SAFEPOINT_SITE_ENTRY, or no constant kind, read as entry as lowering does).
 static bool isEntryMarker(const Instruction &I, const Function *Marker) {
   const auto *CB = dyn_cast<CallBase>(&I);
-  if (!CB || CB->getCalledFunction() != Marker)
-    return false;
-  const auto *Kind = CB->arg_size() == 1
-                         ? dyn_cast<ConstantInt>(CB->getArgOperand(0))
-                         : nullptr;
-  return !Kind || Kind->getZExtValue() == SAFEPOINT_SITE_ENTRY;
+  return CB && CB->getCalledFunction() == Marker &&
+         siteKind(*CB) == SAFEPOINT_SITE_ENTRY;
 }
 
 namespace {

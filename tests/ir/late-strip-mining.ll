@@ -8,12 +8,14 @@
 ; RUN: %opt_sp -passes=safepoint-strip-mine -S %s | FileCheck %s
 ; RUN: %opt_sp -passes=safepoint-strip-mine -pass-remarks=safepoint -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: %opt_sp -passes='safepoint-strip-mine,loop-vectorize' -force-vector-width=4 -S %s | FileCheck %s --check-prefix=VEC
+; RUN: env SAFEPOINT_ABLATE=strip-mine-version %opt_sp -passes='safepoint-strip-mine' -S %s | FileCheck %s --check-prefix=NOCOPY
 ; RUN: env SAFEPOINT_ABLATE=strip-mine-ir %opt_sp -passes=safepoint-strip-mine -S %s | FileCheck %s --check-prefix=ABLATED
 
 @__safepoint_pending = external thread_local(initialexec) global i32, align 4
 
 declare void @__safepoint_poll_slow()
 declare void @opaque()
+declare noalias ptr @malloc(i64)
 declare i32 @__gxx_personality_v0(...)
 
 ; A counted loop: chunk header, counter, combined latch test, and a poll at
@@ -278,6 +280,88 @@ exit:
   ret void
 }
 
+; A pointer the function has just allocated, which the slow path reloads (a
+; handshake may change the field): joined with the reload, a store through it
+; may write the bound, as in @aliased. The chunks keep the fresh pointer, so
+; the bound leaves the loop; the chunk's slow path compares the reload with
+; it and, if it changed, goes on in a copy of the loop that polls every
+; iteration, on the same landing pad.
+; CHECK-LABEL: define void @fresh(
+; CHECK:       safepoint.chunk.header:
+; CHECK-NOT:     phi ptr
+; CHECK:         %n = load i32, ptr %np, align 4
+; CHECK:       cont:
+; CHECK-NEXT:    %a = getelementptr inbounds i32, ptr %p0, i64 %i
+; CHECK:       safepoint.chunk.slow:
+; CHECK-NEXT:    invoke void @__safepoint_poll_slow()
+; CHECK-NEXT:            to label %safepoint.chunk.resume unwind label %[[CHUNK_LPAD:.*]]
+; CHECK:       safepoint.chunk.resume:
+; CHECK-NEXT:    [[RELOAD:%p1[0-9]*]] = load ptr, ptr %obj, align 8
+; CHECK:       safepoint.chunk.resume.same:
+; CHECK-NEXT:    %safepoint.unchanged = icmp eq ptr [[RELOAD]], %p0
+; CHECK-NEXT:    br i1 %safepoint.unchanged, label %safepoint.chunk.header.backedge, label %loop.polled.preheader, !prof [[LIKELY:![0-9]+]]
+; CHECK:       loop.polled.preheader:
+; CHECK-NEXT:    [[FROM:%.*]] = phi ptr [ [[RELOAD]], %safepoint.chunk.resume.same ]
+; CHECK:       {{^}}[[COPY_LPAD:lpad[^:]*]]:
+; CHECK-NEXT:    %i.polled.lcssa = phi i64 [ %i.polled, %slow.polled ]
+; CHECK:       {{^}}[[CHUNK_LPAD]]:
+; CHECK-NEXT:    phi i64 [ %i.next.lcssa, %safepoint.chunk.slow ]
+; CHECK:       loop.polled:
+; CHECK:         %p.polled = phi ptr [ %p.next.polled, %cont.polled ], [ [[FROM]], %loop.polled.preheader ]
+; CHECK:         load volatile i32, ptr %tls.polled, align 4, !safepoint.loop
+; CHECK:       slow.polled:
+; CHECK-NEXT:    invoke void @__safepoint_poll_slow()
+; CHECK-NEXT:            to label %resume.polled unwind label %[[COPY_LPAD]]
+; CHECK:         br i1 %more.polled, label %loop.polled, label %exit.loopexit, !llvm.loop [[COPY:![0-9]+]]
+; REMARK: remark: <unknown>:0:0: loop strip-mined after optimization
+; VEC-LABEL: define void @fresh(
+; VEC:         store <4 x i32> zeroinitializer
+; NOCOPY-LABEL: define void @fresh(
+; NOCOPY-NOT:    .polled
+; NOCOPY:        %safepoint.k = phi i32 [ 1, %safepoint.chunk.header ]
+define void @fresh(ptr %obj) personality ptr @__gxx_personality_v0 {
+entry:
+  %p0 = call noalias ptr @malloc(i64 4096)
+  store ptr %p0, ptr %obj, align 8
+  %np = getelementptr inbounds i8, ptr %obj, i64 8
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
+  %p = phi ptr [ %p0, %entry ], [ %p.next, %cont ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  invoke void @__safepoint_poll_slow()
+          to label %resume unwind label %lpad
+
+resume:
+  %p1 = load ptr, ptr %obj, align 8
+  br label %cont
+
+cont:
+  %p.next = phi ptr [ %p, %loop ], [ %p1, %resume ]
+  %a = getelementptr inbounds i32, ptr %p.next, i64 %i
+  store i32 0, ptr %a, align 4
+  %i.next = add nuw nsw i64 %i, 1
+  %n = load i32, ptr %np, align 4
+  %n64 = sext i32 %n to i64
+  %more = icmp slt i64 %i.next, %n64
+  br i1 %more, label %loop, label %exit, !llvm.loop !2
+
+exit:
+  ret void
+
+lpad:
+  %at = phi i64 [ %i, %slow ]
+  %lp = landingpad { ptr, i32 } cleanup
+  store i64 %at, ptr %np, align 8
+  resume { ptr, i32 } %lp
+}
+
 ; An indirect access (a gather) keeps the loop scalar: left alone.
 ; CHECK-LABEL: define double @gather(
 ; CHECK-NOT:     safepoint.chunk
@@ -351,3 +435,8 @@ declare ptr @llvm.threadlocal.address.p0(ptr)
 !2 = distinct !{!2, !3}
 !3 = !{!"llvm.loop.mustprogress"}
 !4 = !{!"branch_weights", i32 1, i32 2000}
+
+; The copy's own loop ID: not unrolled, still mustprogress.
+; CHECK: [[LIKELY]] = !{!"branch_weights", i32 1048575, i32 1}
+; CHECK: [[COPY]] = distinct !{[[COPY]], [[UNROLL:![0-9]+]], [[MUSTPROGRESS:![0-9]+]]}
+; CHECK: [[UNROLL]] = !{!"llvm.loop.unroll.disable"}

@@ -49,11 +49,13 @@
 #include "Lowering.h"
 #include "safepoint/RuntimeABI.h"
 
+#include "llvm/Analysis/AliasAnalysis.h"
 #include "llvm/Analysis/AssumptionCache.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/ScalarEvolutionExpressions.h"
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
@@ -63,6 +65,7 @@
 #include "llvm/Transforms/Scalar/LICM.h"
 #include "llvm/Transforms/Scalar/LoopPassManager.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/LoopSimplify.h"
 
 using namespace llvm;
@@ -142,6 +145,9 @@ struct Candidate {
   SmallVector<std::pair<PHINode *, Value *>, 4> UnwindValues;
   /// Header phis whose next value the slow path reloads, and the reload.
   SmallVector<std::pair<PHINode *, Value *>, 2> Refreshed;
+  /// Whether the chunked loop keeps the Refreshed values fixed and a copy of
+  /// the polled loop takes over when the slow path changes one.
+  bool Versioned = false;
 };
 
 class LateStripMiner {
@@ -168,8 +174,11 @@ public:
     for (Loop *L : Polled)
       if (std::optional<Candidate> C = analyze(*L))
         Found.push_back(std::move(*C));
-    for (Candidate &C : Found)
-      Chunked.push_back(rewrite(C));
+    for (Candidate &C : Found) {
+      ValueToValueMapTy VMap;
+      BasicBlock *Polled = C.Versioned ? clonePolled(C, VMap) : nullptr;
+      Chunked.push_back(rewrite(C, Polled, VMap));
+    }
     return Changed || !Found.empty();
   }
 
@@ -323,7 +332,82 @@ private:
           return Missed("it accesses memory through computed addresses");
     }
 
+    C.Versioned = needsPolledCopy(C);
     return C;
+  }
+
+  /// A header phi that only the slow path changes joins its first value,
+  /// which may be an object the function made (`new`, an alloca) that AA
+  /// knows apart from every field, with a reload that may point anywhere; a
+  /// store through the joined pointer may then change the loop's bound, which
+  /// stays uncountable. Worth a copy: the chunked loop keeps the first value,
+  /// and when a slow path that returns (a handshake) reloads something else,
+  /// the rest of the loop runs in a copy of the loop as it was, polling every
+  /// iteration. The copy needs the loop's values to leave it only through the
+  /// exit's and the landing pad's phis, and reloads it can compare.
+  static bool needsPolledCopy(const Candidate &C) {
+    if (ablated("strip-mine-version") ||
+        none_of(C.Refreshed, [&](const auto &R) {
+          return isIdentifiedFunctionLocal(getUnderlyingObject(
+              R.first->getIncomingValueForBlock(C.Preheader)));
+        }))
+      return false;
+    for (const auto &R : C.Refreshed)
+      if (!R.first->getType()->isIntOrPtrTy())
+        return false;
+    for (BasicBlock *BB : C.L->blocks())
+      for (Instruction &I : *BB)
+        for (const Use &U : I.uses()) {
+          auto *User = cast<Instruction>(U.getUser());
+          if (C.L->contains(User))
+            continue;
+          auto *Phi = dyn_cast<PHINode>(User);
+          BasicBlock *From = Phi ? Phi->getIncomingBlock(U) : nullptr;
+          if (!Phi || !((Phi->getParent() == C.Exit && From == C.Latch) ||
+                        (Phi->getParent() == C.Unwind &&
+                         From == C.Slow.Blocks.front())))
+            return false;
+        }
+    return true;
+  }
+
+  /// A copy of the loop as it is, placed at the end of the function: its
+  /// exits join the original's; its header phis' entry values are set by
+  /// rewrite(). Returns the copy's header.
+  BasicBlock *clonePolled(const Candidate &C, ValueToValueMapTy &VMap) {
+    SmallVector<BasicBlock *, 8> Blocks;
+    for (BasicBlock *BB : C.L->blocks()) {
+      BasicBlock *Copy = CloneBasicBlock(BB, VMap, ".polled", &F);
+      VMap[BB] = Copy;
+      Blocks.push_back(Copy);
+    }
+    remapInstructionsInBlocks(Blocks, VMap);
+    auto Mapped = [&](Value *V) {
+      Value *Copy = VMap.lookup(V);
+      return Copy ? Copy : V;
+    };
+    auto *Latch = cast<BasicBlock>(VMap[C.Latch]);
+    for (PHINode &Phi : C.Exit->phis())
+      Phi.addIncoming(Mapped(Phi.getIncomingValueForBlock(C.Latch)), Latch);
+    if (C.Unwind) {
+      BasicBlock *SlowCall = C.Slow.Blocks.front();
+      for (PHINode &Phi : C.Unwind->phis())
+        Phi.addIncoming(Mapped(Phi.getIncomingValueForBlock(SlowCall)),
+                        cast<BasicBlock>(VMap[SlowCall]));
+    }
+    // A loop of its own: a new loop ID, and a cold copy is not unrolled. The
+    // original's hints (vectorize.enable) would only warn here.
+    LLVMContext &Ctx = F.getContext();
+    auto Option = [&](StringRef Name) {
+      return MDNode::get(Ctx, MDString::get(Ctx, Name));
+    };
+    SmallVector<Metadata *, 3> Ops{nullptr, Option("llvm.loop.unroll.disable")};
+    if (findOptionMDForLoop(C.L, "llvm.loop.mustprogress"))
+      Ops.push_back(Option("llvm.loop.mustprogress"));
+    MDNode *ID = MDNode::getDistinct(Ctx, Ops);
+    ID->replaceOperandWith(0, ID);
+    Latch->getTerminator()->setMetadata(LLVMContext::MD_loop, ID);
+    return cast<BasicBlock>(VMap[C.Header]);
   }
 
   /// True if \p V will be loop-invariant once the poll's call has left the
@@ -377,7 +461,11 @@ private:
     return nullptr;
   }
 
-  Chunk rewrite(Candidate &C) {
+  /// Strip-mines C's loop. With \p Polled, the header of a copy of the loop
+  /// from clonePolled(), the refreshed values stay fixed in the chunks and a
+  /// slow path that changes one continues in the copy.
+  Chunk rewrite(Candidate &C, BasicBlock *Polled,
+                const ValueToValueMapTy &VMap) {
     LLVMContext &Ctx = F.getContext();
     Type *I32 = Type::getInt32Ty(Ctx);
     auto *OuterHeader =
@@ -391,9 +479,10 @@ private:
     C.Preheader->getTerminator()->replaceSuccessorWith(C.Header, OuterHeader);
     BranchInst::Create(C.Header, OuterHeader);
     struct ChunkPhi {
-      PHINode *Outer;
+      PHINode *Phi, *Outer;
       Value *Next;     // the header phi's value on the back-edge
       Value *Reloaded; // its value after the slow path
+      Value *First;    // its value on entry
     };
     SmallVector<ChunkPhi, 8> ChunkPhis;
     for (PHINode &Phi : C.Header->phis()) {
@@ -406,7 +495,8 @@ private:
       for (auto &[Carried, Reload] : C.Refreshed)
         if (Carried == &Phi)
           Reloaded = Reload;
-      ChunkPhis.push_back({Outer, Next, Reloaded});
+      ChunkPhis.push_back({&Phi, Outer, Next, Reloaded,
+                           Phi.getIncomingValueForBlock(C.Preheader)});
       Phi.setIncomingValue(Phi.getBasicBlockIndex(C.Preheader), Outer);
       Phi.setIncomingBlock(Phi.getBasicBlockIndex(C.Preheader), OuterHeader);
     }
@@ -448,14 +538,14 @@ private:
     // the next chunk or the loop's own exit.
     BranchInst::Create(Poll, ChunkEnd);
     auto *Next = BasicBlock::Create(Ctx, "safepoint.chunk.next", &F, C.Exit);
-    auto Dispatch = [&](IRBuilder<> &B) {
+    auto Dispatch = [&](IRBuilder<> &B, BasicBlock *Continue) {
       if (ExitOnTrue)
-        B.CreateCondBr(Cond, C.Exit, OuterHeader);
+        B.CreateCondBr(Cond, C.Exit, Continue);
       else
-        B.CreateCondBr(Cond, OuterHeader, C.Exit);
+        B.CreateCondBr(Cond, Continue, C.Exit);
     };
     IRBuilder<> NB(Next);
-    Dispatch(NB);
+    Dispatch(NB, OuterHeader);
 
     // chunk.poll: the lowered poll, on the original poll's unwind edge.
     IRBuilder<> PB(Poll);
@@ -488,11 +578,37 @@ private:
       SB.Insert(Copy, I->getName());
       Reloaded[I] = Copy;
     }
-    Dispatch(SB);
+    // With a polled copy, chunk.resume: the next chunk if the reloads found
+    // what the chunks use, else the copy, from the same iteration.
+    BasicBlock *Resume = SlowEnd;
+    if (Polled) {
+      Resume =
+          BasicBlock::Create(Ctx, "safepoint.chunk.resume.same", &F, C.Exit);
+      Dispatch(SB, Resume);
+      SB.SetInsertPoint(Resume);
+      Value *Same = nullptr;
+      for (ChunkPhi &P : ChunkPhis)
+        if (Value *Copy = Reloaded.lookup(P.Reloaded)) {
+          Value *Eq = SB.CreateICmpEQ(Copy, P.First, "safepoint.unchanged");
+          Same = Same ? SB.CreateAnd(Same, Eq) : Eq;
+        }
+      SB.CreateCondBr(Same, OuterHeader, Polled,
+                      MDBuilder(Ctx).createLikelyBranchWeights());
+    } else {
+      Dispatch(SB, OuterHeader);
+    }
     for (ChunkPhi &P : ChunkPhis) {
       P.Outer->addIncoming(P.Next, Next);
       Value *Copy = Reloaded.lookup(P.Reloaded);
-      P.Outer->addIncoming(Copy ? Copy : P.Reloaded, SlowEnd);
+      Value *After = Copy ? Copy : P.Reloaded;
+      if (Polled) {
+        auto *InCopy = cast<PHINode>(VMap.lookup(P.Phi));
+        InCopy->setIncomingBlock(InCopy->getBasicBlockIndex(C.Preheader),
+                                 Resume);
+        InCopy->setIncomingValue(InCopy->getBasicBlockIndex(Resume), After);
+        After = P.Next;
+      }
+      P.Outer->addIncoming(After, Resume);
     }
     for (PHINode &Phi : C.Exit->phis()) {
       Value *V = Phi.getIncomingValueForBlock(C.Latch);
@@ -511,6 +627,15 @@ private:
         AddrI && AddrI->use_empty())
       AddrI->eraseFromParent();
     DeleteDeadBlocks(C.Slow.Blocks);
+    // In the chunks, a refreshed value keeps its first value.
+    if (Polled)
+      for (ChunkPhi &P : ChunkPhis)
+        if (Reloaded.lookup(P.Reloaded)) {
+          P.Phi->replaceAllUsesWith(P.First);
+          P.Phi->eraseFromParent();
+          P.Outer->replaceAllUsesWith(P.First);
+          P.Outer->eraseFromParent();
+        }
 
     return {K, C.L->getStartLoc(), C.Header};
   }

@@ -37,7 +37,8 @@
 #                        (bounded-loops, strip-mine, strip-mine-const,
 #                        strip-mine-range, range-count, strip-mine-ir,
 #                        chunk-calls, library-nothrow, entry, entry-tree,
-#                        recursion-rotate, dispatch-dup, volatile-poll;
+#                        recursion-rotate, dispatch-dup, volatile-poll,
+#                        strip-mine-version, promote-loads;
 #                        '+' combines),
 #                        named no-<item>
 #

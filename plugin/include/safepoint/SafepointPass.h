@@ -84,6 +84,17 @@ private:
   llvm::FunctionPassManager Cleanup;
 };
 
+/// Just before the vectorizer, after LateStripMinePass: in a loop that still
+/// polls, a load from a dereferenceable address that nothing in the loop
+/// writes but the slow path's call (a global) moves to the preheader, with a
+/// reload after each slow call (PollLoadPromotion.cpp). Default placement.
+class PollLoadPromotionPass
+    : public llvm::PassInfoMixin<PollLoadPromotionPass> {
+public:
+  llvm::PreservedAnalyses run(llvm::Function &F,
+                              llvm::FunctionAnalysisManager &FAM);
+};
+
 /// At the end of the optimization pipeline: gives each poll that branches to
 /// a small block ending in `indirectbr` (GNU computed goto's shared dispatch)
 /// its own copy of that block, so that every bytecode handler keeps its own
@@ -100,7 +111,8 @@ public:
 /// the comma-separated environment variable SAFEPOINT_ABLATE names \p
 /// Technique, which the default placement then leaves out: bounded-loops,
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
-/// recursion-rotate, dispatch-dup, volatile-poll. Never set it otherwise.
+/// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
+/// promote-loads. Never set it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

@@ -117,6 +117,11 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
           MPM.addPass(createModuleToFunctionPassAdaptor(LateStripMinePass()));
           return true;
         }
+        if (Name == "safepoint-promote-loads") {
+          MPM.addPass(
+              createModuleToFunctionPassAdaptor(PollLoadPromotionPass()));
+          return true;
+        }
         if (Name == "safepoint-dispatch-dup") {
           MPM.addPass(
               createModuleToFunctionPassAdaptor(DispatchDuplicationPass()));
@@ -155,8 +160,10 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
       });
   PB.registerVectorizerStartEPCallback(
       [P](FunctionPassManager &FPM, OptimizationLevel) {
-        if (P == Placement::Default)
+        if (P == Placement::Default) {
           FPM.addPass(LateStripMinePass());
+          FPM.addPass(PollLoadPromotionPass());
+        }
         FPM.addPass(PollDistancePass());
       });
   // After every IR pass that could merge the copies again.

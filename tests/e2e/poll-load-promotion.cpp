@@ -1,0 +1,61 @@
+// A dispatch loop over a global program (`code[pc]`) keeps its poll in every
+// iteration; the program's data pointer is loaded before the loop and again
+// after each slow path, not in every iteration. A handshake that replaces
+// the program (freeing the old one) is seen by the very next iteration: the
+// interpreter halts instead of looping forever in the old program.
+// RUN: %sp_clangxx -O0 %s -o %t.O0 %sp_link && %t.O0
+// RUN: %sp_clangxx -O2 %s -o %t.O2 %sp_link && %t.O2
+// RUN: env SAFEPOINT_ABLATE=promote-loads %sp_clangxx -O2 %s -o %t.ablated %sp_link && %t.ablated
+// RUN: %sp_clangxx -O2 -g -c %s -o /dev/null
+// RUN: %sp_clangxx -O2 -c %s -o /dev/null -Rpass=safepoint 2>&1 | FileCheck %s
+
+#include "harness.h"
+
+#include <safepoint/handshake.hpp>
+
+#include <vector>
+
+using namespace harness;
+
+enum op : unsigned char { NOP, JUMP_TO_START, HALT };
+std::vector<unsigned char> program;
+
+// CHECK: poll-load-promotion.cpp:[[@LINE+4]]:{{[0-9]+}}: remark: loads of invariant memory kept out of the polled loop (reloaded after its slow path): 1
+__attribute__((noinline)) static long interpret() {
+  long steps = 0;
+  std::size_t pc = 0;
+  for (;;) {
+    consume(++steps); // relaxed: it cannot write `program`
+    switch (program[pc]) {
+    case NOP:
+      ++pc;
+      break;
+    case JUMP_TO_START:
+      pc = 0;
+      break;
+    case HALT:
+      return steps;
+    }
+  }
+}
+
+int main() {
+  program = {NOP, NOP, NOP, JUMP_TO_START};
+  long steps = 0;
+  safepoint::thread worker([&] { steps = interpret(); });
+  // Running the old program (which never halts).
+  while (__atomic_load_n(&sink, __ATOMIC_RELAXED) == 0)
+    std::this_thread::yield();
+  const unsigned char *old = program.data();
+  safepoint::run_on(worker.handle(), [] {
+    program = std::vector<unsigned char>(4, HALT);
+  }).get();
+  CHECK(program.data() != old);
+  if (!worker.wait_for(std::chrono::minutes(1))) {
+    std::fprintf(stderr, "the interpreter did not see its new program\n");
+    std::_Exit(2);
+  }
+  worker.join();
+  CHECK(steps > 1);
+  std::puts("poll-load-promotion: passed");
+}

@@ -2,7 +2,8 @@
 ; only the poll's slow call may write (a global vector's data pointer that a
 ; dispatch loop indexes) moves to the preheader and is reloaded after each
 ; slow call; the loop uses the value reaching the old load. Memory the loop
-; writes, loops with other calls and addresses that could be freed stay.
+; writes, loops with other calls, and objects that could be freed unless
+; the loop reads them as soon as the slow path returns, stay.
 ; RUN: %opt_sp -passes=safepoint-promote-loads -S %s | FileCheck %s
 ; RUN: %opt_sp -passes=safepoint-promote-loads -pass-remarks=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: env SAFEPOINT_ABLATE=promote-loads %opt_sp -passes=safepoint-promote-loads -S %s | FileCheck %s --check-prefix=ABLATED
@@ -182,14 +183,18 @@ exit:
   ret void
 }
 
-; An object the slow path could free (a handshake may delete it): a reload
-; after the slow call could read freed memory that the loop would not read
-; again. Left alone.
+; A field of an object the slow path could free (a handshake may delete
+; it): the reload is right where the slow path rejoins the loop, at the old
+; load, so it reads nothing the loop would not. Promoted.
 ; CHECK-LABEL: define void @freeable(
-; CHECK-NOT:     sp.promoted
+; CHECK:         %sp.promoted = load i64, ptr %obj, align 8
+; CHECK:       slow:
+; CHECK-NEXT:    call void @__safepoint_poll_slow()
+; CHECK-NEXT:    %sp.reload = load i64, ptr %obj, align 8
 ; CHECK:       cont:
-; CHECK-NEXT:    %c = load i64, ptr %obj, align 8
-define void @freeable(ptr dereferenceable(8) %obj, ptr noalias %out, i64 %n) {
+; CHECK-NOT:     load i64, ptr %obj
+; CHECK:         ret void
+define void @freeable(ptr align 8 dereferenceable(8) %obj, ptr noalias %out, i64 %n) {
 entry:
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
   br label %loop
@@ -208,6 +213,47 @@ cont:
   %c = load i64, ptr %obj, align 8
   %p = getelementptr inbounds i64, ptr %out, i64 %i
   store i64 %c, ptr %p, align 8
+  %i.next = add i64 %i, 1
+  %more = icmp ult i64 %i.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
+; The same field read only on some iterations: a reload after the slow path
+; could read the object after a handshake freed it, where the loop would
+; not. Left alone.
+; CHECK-LABEL: define void @freeable_sometimes(
+; CHECK-NOT:     sp.promoted
+; CHECK:       use:
+; CHECK-NEXT:    %c = load i64, ptr %obj, align 8
+define void @freeable_sometimes(ptr align 8 dereferenceable(8) %obj, ptr noalias %out, i64 %n) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %next ]
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+
+cont:
+  %odd = trunc i64 %i to i1
+  br i1 %odd, label %use, label %next
+
+use:
+  %c = load i64, ptr %obj, align 8
+  %p = getelementptr inbounds i64, ptr %out, i64 %i
+  store i64 %c, ptr %p, align 8
+  br label %next
+
+next:
   %i.next = add i64 %i, 1
   %more = icmp ult i64 %i.next, %n
   br i1 %more, label %loop, label %exit

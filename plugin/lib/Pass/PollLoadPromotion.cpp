@@ -18,12 +18,15 @@
 //
 // Conditions, for each group of loads of one type from one loop-invariant
 // address: no instruction of the loop but the slow paths may write that
-// memory (AA), the loop calls nothing else, and the address can be loaded
-// anywhere (dereferenceable) and cannot be freed (a global, an alloca), so
-// that the new loads in the preheader and after the slow calls read what the
-// old one would have read and cannot fault. The value at each old load is
-// the last of those new loads on the way to it (SSAUpdater): memory there
-// changes only in the slow calls.
+// memory (AA; a relaxed atomic store elsewhere only if it may alias), the
+// loop calls nothing else, and the address is dereferenceable where the loop
+// starts (a global, an alloca, a `this` with its dereferenceable attribute),
+// as LICM requires to hoist a load. The reload after a slow call must not
+// read what the loop would not: either the object cannot be freed (a
+// global, an alloca), or the slow path rejoins the loop at one of the loads
+// (a handshake may free a heap object the loop then leaves alone). The
+// value at each old load is the last of the new loads on the way to it
+// (SSAUpdater): memory there changes only in the slow calls.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,6 +40,7 @@
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/MemoryLocation.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
@@ -136,9 +140,12 @@ private:
         A = std::min(A, Load->getAlign());
         AATags = AATags.merge(Load->getAAMetadata());
       }
-      if (Ptr->canBeFreed() ||
-          !isSafeToLoadUnconditionally(Ptr, Ty, A, DL,
+      if (!isSafeToLoadUnconditionally(Ptr, Ty, A, DL,
                                        Preheader->getTerminator(), &AC, &DT))
+        continue;
+      if (Ptr->canBeFreed() && !all_of(SlowCalls, [&](CallBase *Slow) {
+            return loadedRightAfter(Slow, Loads, DefBlocks);
+          }))
         continue;
       MemoryLocation Loc(Ptr, LocationSize::precise(DL.getTypeStoreSize(Ty)),
                          AATags);
@@ -177,6 +184,24 @@ private:
                << ore::NV("Loads", Promoted);
       });
     return Promoted != 0;
+  }
+
+  /// True if, once \p Slow returns, the loop surely runs one of \p Loads
+  /// before anything else can happen: the first instructions of the block
+  /// the slow path rejoins. A reload there reads nothing the loop would not
+  /// read, even if the slow path freed the object (a handshake may).
+  static bool loadedRightAfter(CallBase *Slow, ArrayRef<LoadInst *> Loads,
+                               const SmallPtrSetImpl<BasicBlock *> &DefBlocks) {
+    BasicBlock *Rejoin = reloadBlock(Slow)->getSingleSuccessor();
+    if (!Rejoin || DefBlocks.contains(Rejoin))
+      return false;
+    for (Instruction &I : *Rejoin) {
+      if (is_contained(Loads, &I))
+        return true;
+      if (!isGuaranteedToTransferExecutionToSuccessor(&I))
+        return false;
+    }
+    return false;
   }
 
   /// True if something in \p L other than the slow calls may write \p Loc.

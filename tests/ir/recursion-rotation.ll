@@ -336,7 +336,9 @@ done:
 ; FIB:         %y = call i64 @fib.rot1(i32 %b)
 ; FIB-LABEL: define internal i64 @fib.rot2(
 ; FIB:         %x = call i64 @fib.rot3(i32 %a)
+; The last copy's rotated call is F's polled entry: no poll of its own.
 ; FIB-LABEL: define internal i64 @fib.rot7(
+; FIB-NOT:     @__safepoint_poll_slow
 ; FIB:         %x = call i64 @fib(i32 %a)
 ; FIB:         %y = call i64 @fib.rot7(i32 %b)
 ; FIB-NOT:   define {{.*}} @fib.rot8(

@@ -20,7 +20,8 @@
 // function itself, and it saves more than a poll. So a plain self-call after
 // which no other self-call can run ("looping") stays a self-call; in the
 // copies it gets a poll in its block, before the block's rotated self-call if
-// there is one (the loop's poll once eliminated, and none in the base case).
+// there is one (the loop's poll once eliminated, and none in the base case),
+// except in the last copy, whose rotated self-call is F's polled entry.
 // The other self-calls are rotated. A function whose self-calls all loop is
 // left alone.
 //
@@ -245,7 +246,12 @@ static void rotate(Candidate &C, unsigned Levels, Function *Marker) {
       continue;
     for (CallBase *CB : Ring[J].Looping) {
       CB->setCalledFunction(Ring[J].Fn);
-      if (Instruction *At = loopPollSite(*CB, Ring[J].Rotated, Marker)) {
+      Instruction *At = loopPollSite(*CB, Ring[J].Rotated, Marker);
+      // In the last copy the rotated call goes back to F, whose entry poll
+      // runs right after the one that would be placed before it.
+      if (At && J == Levels - 1 && At != CB)
+        continue;
+      if (At) {
         CallInst *Poll =
             CallInst::Create(Marker,
                              {ConstantInt::get(Type::getInt32Ty(F.getContext()),

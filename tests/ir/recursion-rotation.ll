@@ -11,6 +11,7 @@
 ; RUN: %opt_sp -passes=safepoint -S %s | FileCheck %s --check-prefix=ODR
 ; RUN: %opt_sp -passes=safepoint -S %s | FileCheck %s --check-prefix=DBG
 ; RUN: %opt_sp -passes=safepoint -S %s | FileCheck %s --check-prefix=DBGTRY
+; RUN: %opt_sp -passes=safepoint -S %s | FileCheck %s --check-prefix=PROF
 ; RUN: %opt_sp -passes=safepoint -pass-remarks=safepoint -pass-remarks-analysis=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: %opt_sp -passes='safepoint<naive>' -S %s | FileCheck %s --check-prefix=OFF
 ; RUN: env SAFEPOINT_ABLATE=recursion-rotate %opt_sp -passes=safepoint -S %s | FileCheck %s --check-prefix=OFF
@@ -49,6 +50,29 @@ rec:
   %x = call i64 @fib(i32 %a)
   %b = sub i32 %n, 2
   %y = call i64 @fib(i32 %b)
+  %s = add i64 %x, %y
+  ret i64 %s
+}
+
+; A profiled function with a CFI type: F keeps its entry count and type,
+; its copies (called directly, never through a pointer) have neither.
+; PROF:       define i64 @profiled(i32 %n) !prof ![[COUNT:[0-9]+]] !type ![[TYPE:[0-9]+]] {
+; PROF:       define internal i64 @profiled.rot1(i32 %n) unnamed_addr {
+; PROF: ![[COUNT]] = !{!"function_entry_count", i64 1000}
+; PROF: ![[TYPE]] = !{i64 0, !"_ZTSFliE"}
+define i64 @profiled(i32 %n) !type !11 !prof !12 {
+entry:
+  call void @__safepoint_poll_marker(i32 0)
+  %small = icmp slt i32 %n, 2
+  br i1 %small, label %base, label %rec
+base:
+  %r0 = sext i32 %n to i64
+  ret i64 %r0
+rec:
+  %a = sub i32 %n, 1
+  %x = call i64 @profiled(i32 %a)
+  %b = sub i32 %n, 2
+  %y = call i64 @profiled(i32 %b)
   %s = add i64 %x, %y
   ret i64 %s
 }
@@ -388,3 +412,5 @@ done:
 !8 = !DILocation(line: 2, column: 3, scope: !5)
 !9 = distinct !DISubprogram(name: "dbg_try_rec", scope: !1, file: !1, line: 6, type: !6, scopeLine: 6, spFlags: DISPFlagDefinition | DISPFlagOptimized, unit: !0)
 !10 = !DILocation(line: 7, column: 5, scope: !9)
+!11 = !{i64 0, !"_ZTSFliE"}
+!12 = !{!"function_entry_count", i64 1000}

@@ -223,6 +223,11 @@ static void rotate(Candidate &C, unsigned Levels, Function *Marker) {
     Copy->setLinkage(GlobalValue::InternalLinkage);
     Copy->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
     Copy->setComdat(nullptr);
+    // Only called directly: no type for control-flow integrity's indirect
+    // calls. F's profile entry count is F's, not this level's.
+    Copy->eraseMetadata(LLVMContext::MD_type);
+    Copy->eraseMetadata(LLVMContext::MD_kcfi_type);
+    Copy->setMetadata(LLVMContext::MD_prof, nullptr);
     Level L;
     L.Fn = Copy;
     for (CallBase *CB : C.Rotated)

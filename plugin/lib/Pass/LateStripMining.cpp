@@ -44,6 +44,14 @@
 // intrinsics, so no other cleanup scope opens inside it. Anything else is
 // left alone and reported with -Rpass-missed=safepoint.
 //
+// Values the slow path reloads (GVN's PRE of a field the slow call may
+// write) are reloaded after the chunk's poll too. When such a value starts
+// as an object the function made (`new`, an alloca), the join with the
+// reload would hide from AA what plain code knows (the fresh array is not
+// the bound's field): then the chunks keep the first value, and a chunk's
+// slow path that reloads another goes on, from the same iteration, in a
+// copy of the loop as it was, polling every iteration (needsPolledCopy).
+//
 //===----------------------------------------------------------------------===//
 
 #include "Lowering.h"

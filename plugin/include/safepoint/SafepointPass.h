@@ -86,8 +86,9 @@ private:
 
 /// Just before the vectorizer, after LateStripMinePass: in a loop that still
 /// polls, a load from a dereferenceable address that nothing in the loop
-/// writes but the slow path's call (a global) moves to the preheader, with a
-/// reload after each slow call (PollLoadPromotion.cpp). Default placement.
+/// writes but the slow path's call (a global, a field of `this`) moves to the
+/// preheader, with a reload after each slow call (PollLoadPromotion.cpp).
+/// Default placement.
 class PollLoadPromotionPass
     : public llvm::PassInfoMixin<PollLoadPromotionPass> {
 public:

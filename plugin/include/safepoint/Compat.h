@@ -20,18 +20,22 @@
 
 namespace safepoint::compat {
 
-/// Registers \p Fn(MPM, Level) at the OptimizerLast extension point. LLVM 20
-/// added a ThinOrFullLTOPhase argument to this callback.
+/// Registers \p Fn(MPM, Level, ThinLTOPreLink) at the OptimizerLast
+/// extension point. LLVM 20 added a ThinOrFullLTOPhase argument to this
+/// callback; before, ThinLTOPreLink is always false (the Clang plugin knows
+/// it from its CodeGenOptions).
 template <typename FnT>
 void registerOptimizerLastEP(llvm::PassBuilder &PB, FnT Fn) {
 #if LLVM_VERSION_MAJOR >= 20
-  PB.registerOptimizerLastEPCallback(
-      [Fn](llvm::ModulePassManager &MPM, llvm::OptimizationLevel Level,
-           llvm::ThinOrFullLTOPhase) { Fn(MPM, Level); });
+  PB.registerOptimizerLastEPCallback([Fn](llvm::ModulePassManager &MPM,
+                                          llvm::OptimizationLevel Level,
+                                          llvm::ThinOrFullLTOPhase Phase) {
+    Fn(MPM, Level, Phase == llvm::ThinOrFullLTOPhase::ThinLTOPreLink);
+  });
 #else
   PB.registerOptimizerLastEPCallback(
       [Fn](llvm::ModulePassManager &MPM, llvm::OptimizationLevel Level) {
-        Fn(MPM, Level);
+        Fn(MPM, Level, false);
       });
 #endif
 }

@@ -133,9 +133,15 @@ private:
 /// Registers the pipeline names `safepoint` and `safepoint-ir` (for opt;
 /// `safepoint<naive>` selects naive placement) and schedules the pass at the
 /// start of every default pipeline, -O0 included. \p FrontendMarked is true
-/// when the Clang plugin placed markers.
+/// when the Clang plugin placed markers. \p ThinLTOPreLink is true when the
+/// Clang plugin compiles for ThinLTO (-flto=thin): that pipeline stops before
+/// the vectorizer, whose passes then run in the linker, which does not load
+/// this plugin; the passes scheduled before the vectorizer run at the end of
+/// the pre-link pipeline instead (LLVM 20 and later also tell the phase to
+/// the pass-only plugin).
 void registerPasses(llvm::PassBuilder &PB, bool FrontendMarked,
-                    Placement P = Placement::Default);
+                    Placement P = Placement::Default,
+                    bool ThinLTOPreLink = false);
 
 } // namespace safepoint
 

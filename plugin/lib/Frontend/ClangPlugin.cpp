@@ -191,8 +191,9 @@ protected:
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI,
                                                  llvm::StringRef) override {
     CI.getCodeGenOpts().PassBuilderCallbacks.push_back(
-        [P = Where](llvm::PassBuilder &PB) {
-          registerPasses(PB, /*FrontendMarked=*/true, P);
+        [P = Where,
+         Thin = CI.getCodeGenOpts().PrepareForThinLTO](llvm::PassBuilder &PB) {
+          registerPasses(PB, /*FrontendMarked=*/true, P, Thin);
         });
     return std::make_unique<SafepointConsumer>(CI, Where);
   }

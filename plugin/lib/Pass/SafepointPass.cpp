@@ -105,7 +105,8 @@ std::optional<Placement> parsePlacement(StringRef Name) {
   return std::nullopt;
 }
 
-void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
+void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
+                    bool ThinLTOPreLink) {
   PB.registerPipelineParsingCallback(
       [](StringRef Name, ModulePassManager &MPM,
          ArrayRef<PassBuilder::PipelineElement>) {
@@ -158,22 +159,35 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P) {
             Level.getSpeedupLevel() > 0 && Level.getSizeLevel() == 0;
         MPM.addPass(SafepointPass(Opts));
       });
+  auto BeforeVectorizer = [P](FunctionPassManager &FPM) {
+    if (P == Placement::Default) {
+      FPM.addPass(LateStripMinePass());
+      FPM.addPass(PollLoadPromotionPass());
+    }
+    FPM.addPass(PollDistancePass());
+  };
   PB.registerVectorizerStartEPCallback(
-      [P](FunctionPassManager &FPM, OptimizationLevel) {
-        if (P == Placement::Default) {
-          FPM.addPass(LateStripMinePass());
-          FPM.addPass(PollLoadPromotionPass());
-        }
-        FPM.addPass(PollDistancePass());
+      [BeforeVectorizer](FunctionPassManager &FPM, OptimizationLevel) {
+        BeforeVectorizer(FPM);
       });
-  // After every IR pass that could merge the copies again.
-  if (P == Placement::Default)
-    compat::registerOptimizerLastEP(
-        PB, [](ModulePassManager &MPM, OptimizationLevel Level) {
-          if (Level.getSpeedupLevel() > 0)
-            MPM.addPass(
-                createModuleToFunctionPassAdaptor(DispatchDuplicationPass()));
-        });
+  compat::registerOptimizerLastEP(PB, [P, ThinLTOPreLink, BeforeVectorizer](
+                                          ModulePassManager &MPM,
+                                          OptimizationLevel Level,
+                                          bool ThinPhase) {
+    if (Level.getSpeedupLevel() == 0)
+      return;
+    // ThinLTO's pre-link pipeline ends before the vectorizer: what runs
+    // at its start runs here, so that the linker's optimizer (without
+    // this plugin) finds loops already strip-mined.
+    if (ThinLTOPreLink || ThinPhase) {
+      FunctionPassManager FPM;
+      BeforeVectorizer(FPM);
+      MPM.addPass(createModuleToFunctionPassAdaptor(std::move(FPM)));
+    }
+    // After every IR pass that could merge the copies again.
+    if (P == Placement::Default)
+      MPM.addPass(createModuleToFunctionPassAdaptor(DispatchDuplicationPass()));
+  });
 }
 
 } // namespace safepoint

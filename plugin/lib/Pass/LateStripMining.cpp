@@ -94,12 +94,6 @@ struct SlowPath {
   BasicBlock *Rejoin = nullptr;
 };
 
-bool isSlowCall(const Instruction &I) {
-  const auto *CB = dyn_cast<CallBase>(&I);
-  const Function *Callee = CB ? CB->getCalledFunction() : nullptr;
-  return Callee && Callee->getName() == abi::PollSlow;
-}
-
 /// The slow path starting at \p BB, if BB starts with the slow call.
 std::optional<SlowPath> slowPathFrom(BasicBlock *BB) {
   SlowPath P;

@@ -78,6 +78,9 @@ unsigned lowerMasks(llvm::Module &M, RuntimeDecls &RT, bool IRMode);
 /// (BlockingCalls.cpp). Returns the number of calls redirected.
 unsigned redirectBlockingCalls(llvm::Module &M);
 
+/// True if \p I calls a lowered poll's slow path (abi::PollSlow).
+bool isSlowCall(const llvm::Instruction &I);
+
 /// True if \p I loads the pending word \p Pending (a lowered poll's load).
 bool isPollLoad(const llvm::Instruction &I,
                 const llvm::GlobalVariable *Pending);

@@ -61,7 +61,7 @@ class Promoter {
 public:
   Promoter(Function &F, LoopInfo &LI, DominatorTree &DT, AAResults &AA,
            AssumptionCache &AC, OptimizationRemarkEmitter &ORE)
-      : F(F), LI(LI), DT(DT), BAA(AA), AC(AC), ORE(ORE) {}
+      : F(F), LI(LI), DT(DT), AA(AA), AC(AC), ORE(ORE) {}
 
   bool run() {
     bool Changed = false;
@@ -100,8 +100,7 @@ private:
         auto *CB = dyn_cast<CallBase>(&I);
         if (!CB || isa<IntrinsicInst>(CB))
           continue;
-        Function *Callee = CB->getCalledFunction();
-        if (!Callee || Callee->getName() != abi::PollSlow)
+        if (!isSlowCall(*CB))
           return false; // another call: it may write anything anyway
         BasicBlock *Def = reloadBlock(CB);
         if (!Def)
@@ -205,7 +204,10 @@ private:
   }
 
   /// True if something in \p L other than the slow calls may write \p Loc.
+  /// The batch lives for this query only: promote() edits the loop between
+  /// two of them.
   bool writtenInLoop(Loop &L, const MemoryLocation &Loc) {
+    BatchAAResults BAA(AA);
     for (BasicBlock *BB : L.blocks())
       for (Instruction &I : *BB) {
         if (!I.mayWriteToMemory())
@@ -230,7 +232,7 @@ private:
   Function &F;
   LoopInfo &LI;
   DominatorTree &DT;
-  BatchAAResults BAA;
+  AAResults &AA;
   AssumptionCache &AC;
   OptimizationRemarkEmitter &ORE;
 };

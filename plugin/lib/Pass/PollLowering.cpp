@@ -40,6 +40,12 @@ unsigned siteKind(const CallBase &CB) {
   return SAFEPOINT_SITE_ENTRY;
 }
 
+bool isSlowCall(const Instruction &I) {
+  const auto *CB = dyn_cast<CallBase>(&I);
+  const Function *Callee = CB ? CB->getCalledFunction() : nullptr;
+  return Callee && Callee->getName() == abi::PollSlow;
+}
+
 static bool isMarkerCall(const Instruction &I, const Function *Marker) {
   auto *CB = dyn_cast<CallBase>(&I);
   return CB && Marker && CB->getCalledFunction() == Marker;

@@ -21,13 +21,16 @@ using namespace harness;
 enum op : unsigned char { NOP, JUMP_TO_START, HALT };
 std::vector<unsigned char> program;
 
-// CHECK: poll-load-promotion.cpp:[[@LINE+4]]:{{[0-9]+}}: remark: loads of invariant memory kept out of the polled loop (reloaded after its slow path): 1
-__attribute__((noinline)) static long interpret() {
+// The interpreter, inlined into both callers below: one reads a global
+// program, the other a field of `this`. Each copy of its loop is promoted.
+// CHECK-COUNT-2: poll-load-promotion.cpp:[[@LINE+5]]:{{[0-9]+}}: remark: loads of invariant memory kept out of the polled loop (reloaded after its slow path): 1
+[[gnu::always_inline]] static inline long
+interpret(const std::vector<unsigned char> &code) {
   long steps = 0;
   std::size_t pc = 0;
   for (;;) {
-    consume(++steps); // relaxed: it cannot write `program`
-    switch (program[pc]) {
+    consume(++steps); // relaxed: it cannot write the program
+    switch (code[pc]) {
     case NOP:
       ++pc;
       break;
@@ -40,28 +43,15 @@ __attribute__((noinline)) static long interpret() {
   }
 }
 
-// The same loop as a member function: the program is a field of `this`,
-// loaded once before the loop and again right after each slow path.
+__attribute__((noinline)) static long run_global() {
+  return interpret(program);
+}
+
+// The program is a field of `this`, loaded once before the loop and again
+// right after each slow path.
 struct Machine {
   std::vector<unsigned char> code;
-  // CHECK: poll-load-promotion.cpp:[[@LINE+4]]:{{[0-9]+}}: remark: loads of invariant memory kept out of the polled loop (reloaded after its slow path): 1
-  __attribute__((noinline)) long run() {
-    long steps = 0;
-    std::size_t pc = 0;
-    for (;;) {
-      consume(++steps);
-      switch (code[pc]) {
-      case NOP:
-        ++pc;
-        break;
-      case JUMP_TO_START:
-        pc = 0;
-        break;
-      case HALT:
-        return steps;
-      }
-    }
-  }
+  __attribute__((noinline)) long run() { return interpret(code); }
 };
 
 // Runs \p interpret on a worker until it has started, replaces the program
@@ -86,7 +76,7 @@ static void replace_while_running(Run interpret, Replace replace) {
 int main() {
   program = {NOP, NOP, NOP, JUMP_TO_START};
   const unsigned char *old = program.data();
-  replace_while_running(interpret, [] {
+  replace_while_running(run_global, [] {
     program = std::vector<unsigned char>(4, HALT);
   });
   CHECK(program.data() != old);

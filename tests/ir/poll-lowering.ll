@@ -90,8 +90,9 @@ entry:
   ret void
 }
 
-; The slow path is cold and never inlined.
+; The slow path is cold and never inlined; to the inliner its call costs
+; minus the fast path (poll-inline-cost.ll).
 ; CHECK: declare void @__safepoint_poll_slow() #[[ATTRS:[0-9]+]]
-; CHECK: attributes #[[ATTRS]] = { cold noinline }
+; CHECK: attributes #[[ATTRS]] = { cold noinline "call-inline-cost"="-15" }
 ; CHECK: !{i32 7, !"safepoint.lowered", i32 1}
 ; CHECK: [[COLD]] = !{!"branch_weights", {{.*}}i32 1, i32 {{[0-9]+}}}

@@ -59,6 +59,11 @@ unsigned rotateRecursion(llvm::Module &M);
 /// stores would otherwise be reported as racing with every poll.
 llvm::LoadInst *loadPendingWord(llvm::IRBuilderBase &B, RuntimeDecls &RT);
 
+/// IR instructions on a poll's fast path that InlineCost charges: the TLS
+/// address, loadPendingWord's load and the compare (the branch is free).
+/// The slow call's "call-inline-cost" is minus their cost (pollSlow()).
+inline constexpr int PollFastPathInstrs = 3;
+
 /// Removes an entry poll marker; an invoke of it becomes a branch.
 void eraseEntryMarker(llvm::CallBase &Marker);
 

@@ -5,6 +5,7 @@
 #include "safepoint/Compat.h"
 #include "safepoint/RuntimeABI.h"
 
+#include "llvm/Analysis/InlineCost.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/IRBuilder.h"
@@ -39,6 +40,12 @@ FunctionCallee RuntimeDecls::pollSlow() {
     // Almost never taken: keep it out of the hot layout, never inline it.
     F->addFnAttr(Attribute::Cold);
     F->addFnAttr(Attribute::NoInline);
+    // The inliner weighs a poll as the plain build would weigh nothing: the
+    // call's cost cancels the fast path's (TLS address, load, compare), so
+    // polls change no inlining decision (InlineCost's "call-inline-cost").
+    F->addFnAttr(
+        "call-inline-cost",
+        std::to_string(-PollFastPathInstrs * InlineConstants::getInstrCost()));
   }
   return Slow;
 }

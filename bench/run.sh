@@ -38,7 +38,7 @@
 #                        strip-mine-range, range-count, strip-mine-ir,
 #                        chunk-calls, library-nothrow, entry, entry-tree,
 #                        recursion-rotate, dispatch-dup, volatile-poll,
-#                        strip-mine-version, promote-loads;
+#                        strip-mine-version, promote-loads, poll-unroll;
 #                        '+' combines),
 #                        named no-<item>
 #

@@ -10,6 +10,11 @@
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Transforms/Utils/LoopUtils.h"
+#include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
+#include "llvm/Transforms/Utils/UnrollLoop.h"
+
+#include <type_traits>
 
 // LLVM 22 moved PassPlugin.h from llvm/Passes/ to llvm/Plugins/.
 #if LLVM_VERSION_MAJOR >= 22
@@ -38,6 +43,31 @@ void registerOptimizerLastEP(llvm::PassBuilder &PB, FnT Fn) {
         Fn(MPM, Level, false);
       });
 #endif
+}
+
+/// Options for llvm::UnrollLoop as the loop unroller gives them for
+/// `#pragma unroll(Count)`: runtime unrolling where the trip count is
+/// computable, else every copy keeps its exit. Later LLVMs added a SCEV
+/// expansion budget without a default (22 has it, 19 does not): it is set
+/// when the field exists.
+template <typename ULOT = llvm::UnrollLoopOptions, typename = void>
+struct HasSCEVBudget : std::false_type {};
+template <typename ULOT>
+struct HasSCEVBudget<ULOT, std::void_t<decltype(ULOT::SCEVExpansionBudget)>>
+    : std::true_type {};
+
+template <typename ULOT = llvm::UnrollLoopOptions>
+ULOT unrollOptions(unsigned Count) {
+  ULOT ULO{};
+  ULO.Count = Count;
+  ULO.Force = true;
+  ULO.Runtime = true;
+  ULO.AllowExpensiveTripCount = false;
+  ULO.UnrollRemainder = false;
+  ULO.ForgetAllSCEV = false;
+  if constexpr (HasSCEVBudget<ULOT>::value)
+    ULO.SCEVExpansionBudget = llvm::SCEVCheapExpansionBudget;
+  return ULO;
 }
 
 } // namespace safepoint::compat

@@ -96,6 +96,17 @@ public:
                               llvm::FunctionAnalysisManager &FAM);
 };
 
+/// Just before the vectorizer, after PollLoadPromotionPass: a small innermost
+/// loop that still polls in every iteration (a tree walk, a linked list, a
+/// short CSR row) is unrolled, with the poll in the first copy only, so that
+/// it polls once per few iterations and gets the runtime unrolling its slow
+/// call would deny it (PollUnrolling.cpp). Default placement.
+class PollUnrollPass : public llvm::PassInfoMixin<PollUnrollPass> {
+public:
+  llvm::PreservedAnalyses run(llvm::Function &F,
+                              llvm::FunctionAnalysisManager &FAM);
+};
+
 /// At the end of the optimization pipeline: gives each poll that branches to
 /// a small block ending in `indirectbr` (GNU computed goto's shared dispatch)
 /// its own copy of that block, so that every bytecode handler keeps its own
@@ -113,7 +124,7 @@ public:
 /// Technique, which the default placement then leaves out: bounded-loops,
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
 /// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
-/// promote-loads. Never set it otherwise.
+/// promote-loads, poll-unroll. Never set it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

@@ -45,6 +45,12 @@ inline constexpr uint64_t RotationCopyBudget = 1024;
 /// polls (fewer levels when a body has several self-calls).
 inline constexpr uint64_t RotationWorkBudget = 8192;
 
+/// Poll unrolling (PollUnrolling.cpp): a small innermost loop that polls in
+/// every iteration is unrolled this many times, polling in the first copy...
+inline constexpr unsigned PollUnrollCount = 4;
+/// ...if its body has at most this many IR instructions besides the poll.
+inline constexpr uint64_t PollUnrollBodyBudget = 32;
+
 /// With Default placement, before lowerPollMarkers: gives each small directly
 /// self-recursive function with an entry marker internal copies without it,
 /// its self-calls going round F, F.rot1, ..., back to F, so that the recursion

@@ -57,9 +57,9 @@ void RuntimeDecls::referenceABIVersion() {
   LLVMContext &C = M.getContext();
   Type *I32 = Type::getInt32Ty(C);
   Constant *Version = M.getOrInsertGlobal(abi::AbiVersion, I32);
-  auto *Ref = new GlobalVariable(M, Version->getType(), /*isConstant=*/true,
-                                 GlobalValue::InternalLinkage, Version,
-                                 RefName);
+  auto *Ref =
+      new GlobalVariable(M, Version->getType(), /*isConstant=*/true,
+                         GlobalValue::InternalLinkage, Version, RefName);
   appendToUsed(M, {Ref});
 }
 
@@ -69,8 +69,8 @@ PreservedAnalyses SafepointPass::run(Module &M, ModuleAnalysisManager &) {
 
   // Markers from the frontend take precedence: with them, IR mode would only
   // add redundant polls.
-  bool HasMarkers = M.getFunction(abi::PollMarker) ||
-                    M.getFunction(abi::MaskMarker);
+  bool HasMarkers =
+      M.getFunction(abi::PollMarker) || M.getFunction(abi::MaskMarker);
   bool IRMode = Opts.IRMode && !HasMarkers;
   if (IRMode)
     addIREntryMarkers(M);
@@ -130,6 +130,10 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
               createModuleToFunctionPassAdaptor(PollLoadPromotionPass()));
           return true;
         }
+        if (Name == "safepoint-poll-unroll") {
+          MPM.addPass(createModuleToFunctionPassAdaptor(PollUnrollPass()));
+          return true;
+        }
         if (Name == "safepoint-dispatch-dup") {
           MPM.addPass(
               createModuleToFunctionPassAdaptor(DispatchDuplicationPass()));
@@ -166,16 +170,20 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
             Level.getSpeedupLevel() > 0 && Level.getSizeLevel() == 0;
         MPM.addPass(SafepointPass(Opts));
       });
-  auto BeforeVectorizer = [P](FunctionPassManager &FPM) {
+  auto BeforeVectorizer = [P](FunctionPassManager &FPM,
+                               OptimizationLevel Level) {
     if (P == Placement::Default) {
       FPM.addPass(LateStripMinePass());
       FPM.addPass(PollLoadPromotionPass());
+      // Unrolling trades code size for speed: not at -Os/-Oz.
+      if (Level.getSizeLevel() == 0)
+        FPM.addPass(PollUnrollPass());
     }
     FPM.addPass(PollDistancePass());
   };
   PB.registerVectorizerStartEPCallback(
-      [BeforeVectorizer](FunctionPassManager &FPM, OptimizationLevel) {
-        BeforeVectorizer(FPM);
+      [BeforeVectorizer](FunctionPassManager &FPM, OptimizationLevel Level) {
+        BeforeVectorizer(FPM, Level);
       });
   compat::registerOptimizerLastEP(PB, [P, ThinLTOPreLink, BeforeVectorizer](
                                           ModulePassManager &MPM,
@@ -188,7 +196,7 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
     // this plugin) finds loops already strip-mined.
     if (ThinLTOPreLink || ThinPhase) {
       FunctionPassManager FPM;
-      BeforeVectorizer(FPM);
+      BeforeVectorizer(FPM, Level);
       MPM.addPass(createModuleToFunctionPassAdaptor(std::move(FPM)));
     }
     // After every IR pass that could merge the copies again.

@@ -1,0 +1,204 @@
+//===- PollUnrolling.cpp - One poll per unrolled iteration ----------------===//
+//
+// A small loop that keeps a poll in every iteration (a tree walk, a linked
+// list, a CSR row: loops late strip-mining leaves alone because they would
+// stay scalar) pays the poll on few instructions, and the poll's slow call
+// makes the target's unrolling preferences skip the loop (a loop with a call
+// "could prevent inlining"), so it also loses the runtime unrolling plain
+// code gets. Just before the vectorizer, after late strip-mining and load
+// promotion, this pass unrolls such a loop by PollUnrollCount and keeps the
+// poll in the first copy only, as HotSpot polls once per unrolled body:
+//
+//   header:   <poll> body; exit?        header:   <poll> body; exit?
+//             br header           ==>   header.1: body; exit?
+//                                       header.2: body; exit?
+//                                       header.3: body; exit?
+//                                                 br header
+//
+// A loop whose trip count SCEV can compute gets LLVM's runtime unrolling (an
+// epilogue loop of fewer than PollUnrollCount iterations, polling in each);
+// any other keeps every copy's exit. Each run of the loop still polls in its
+// first iteration, and at most PollUnrollCount bodies run between two polls
+// (the work bound, docs/safety-model.md).
+//
+// Conditions: an innermost loop whose header starts with its back-edge poll,
+// that calls nothing but its slow path and intrinsics that cannot throw (no
+// other cleanup scope opens inside), with at most PollUnrollBodyBudget
+// instructions besides the poll, and no unroll pragma or metadata of its own
+// (a user's `#pragma nounroll`, the polled copy of late strip-mining).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+#include "safepoint/Compat.h"
+#include "safepoint/RuntimeABI.h"
+
+#include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/TargetTransformInfo.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/Transforms/Utils/LCSSA.h"
+#include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/LoopSimplify.h"
+#include "llvm/Transforms/Utils/LoopUtils.h"
+#include "llvm/Transforms/Utils/UnrollLoop.h"
+
+using namespace llvm;
+
+namespace safepoint {
+
+/// The conditional branch of a back-edge poll (LoopPollMD) that \p Word
+/// loads, or null if \p Word is not one.
+static BranchInst *pollBranch(LoadInst &Word) {
+  if (!Word.getMetadata(LoopPollMD) || !Word.hasOneUse())
+    return nullptr;
+  auto *Cmp = dyn_cast<ICmpInst>(Word.user_back());
+  if (!Cmp || !Cmp->hasOneUse())
+    return nullptr;
+  auto *Br = dyn_cast<BranchInst>(Cmp->user_back());
+  return Br && Br->isConditional() && Br->getParent() == Word.getParent()
+             ? Br
+             : nullptr;
+}
+
+/// The back-edge poll loads in \p BB.
+static SmallVector<LoadInst *, 2> pollsIn(BasicBlock &BB) {
+  SmallVector<LoadInst *, 2> Words;
+  for (Instruction &I : BB)
+    if (auto *LI = dyn_cast<LoadInst>(&I); LI && pollBranch(*LI))
+      Words.push_back(LI);
+  return Words;
+}
+
+/// Makes the poll that loads \p Word never taken; SimplifyCFG later removes
+/// its slow path.
+static void dropPoll(LoadInst &Word) {
+  BranchInst *Br = pollBranch(Word);
+  auto *Cmp = cast<ICmpInst>(Br->getCondition());
+  // pending ? slow : cont, with either successor order.
+  bool SlowIfTrue = Cmp->getPredicate() == ICmpInst::ICMP_NE;
+  Br->setCondition(ConstantInt::getBool(Br->getContext(), !SlowIfTrue));
+  // The load is volatile: no later pass would delete it.
+  Value *Addr = Word.getPointerOperand();
+  Cmp->eraseFromParent();
+  Word.eraseFromParent();
+  RecursivelyDeleteTriviallyDeadInstructions(Addr);
+}
+
+namespace {
+
+class PollUnroller {
+public:
+  PollUnroller(LoopInfo &LI, DominatorTree &DT, ScalarEvolution &SE,
+               AssumptionCache &AC, const TargetTransformInfo &TTI,
+               OptimizationRemarkEmitter &ORE)
+      : LI(LI), DT(DT), SE(SE), AC(AC), TTI(TTI), ORE(ORE) {}
+
+  bool run() {
+    SmallVector<Loop *, 8> Found;
+    for (Loop *L : LI.getLoopsInPreorder())
+      if (eligible(*L))
+        Found.push_back(L);
+    bool Changed = false;
+    for (Loop *L : Found)
+      Changed |= unroll(*L);
+    return Changed;
+  }
+
+private:
+  bool eligible(Loop &L) {
+    if (!L.isInnermost() || pollsIn(*L.getHeader()).size() != 1)
+      return false;
+    auto Missed = [&](StringRef Why) {
+      ORE.emit([&] {
+        return OptimizationRemarkMissed(abi::RemarkName.data(),
+                                        "LoopPollNotUnrolled", L.getStartLoc(),
+                                        L.getHeader())
+               << "loop keeps its poll in every iteration, not unrolled: "
+               << Why;
+      });
+      return false;
+    };
+    if (hasUnrollTransformation(&L) != TM_Unspecified)
+      return Missed("it has unroll metadata");
+    uint64_t Size = 0;
+    for (BasicBlock *BB : L.blocks())
+      for (Instruction &I : *BB) {
+        if (I.isDebugOrPseudoInst())
+          continue;
+        if (auto *CB = dyn_cast<CallBase>(&I)) {
+          if (isSlowCall(I))
+            continue;
+          if (!isa<IntrinsicInst>(CB) || CB->mayThrow())
+            return Missed("it makes calls");
+        }
+        if (isa<IndirectBrInst>(I))
+          return Missed("it dispatches through indirectbr");
+        ++Size;
+      }
+    // The poll's TLS address, load, compare and branch.
+    Size -= std::min<uint64_t>(Size, PollFastPathInstrs + 1);
+    if (Size > PollUnrollBodyBudget)
+      return Missed("its body is large");
+    return true;
+  }
+
+  bool unroll(Loop &L) {
+    DebugLoc Loc = L.getStartLoc();
+    BasicBlock *Header = L.getHeader();
+    simplifyLoop(&L, &DT, &LI, &SE, &AC, nullptr, /*PreserveLCSSA=*/false);
+    formLCSSARecursively(L, DT, &LI, &SE);
+    LoopUnrollResult R =
+        UnrollLoop(&L, compat::unrollOptions(PollUnrollCount), &LI, &SE, &DT,
+                   &AC, &TTI, &ORE, /*PreserveLCSSA=*/true);
+    if (R != LoopUnrollResult::PartiallyUnrolled)
+      return R != LoopUnrollResult::Unmodified;
+    // The copies' polls go; the first copy's, at the header, stays.
+    for (BasicBlock *BB : L.blocks())
+      if (BB != L.getHeader())
+        for (LoadInst *Word : pollsIn(*BB))
+          dropPoll(*Word);
+    L.setLoopAlreadyUnrolled();
+    ORE.emit([&] {
+      return OptimizationRemark(abi::RemarkName.data(), "LoopPollUnrolled", Loc,
+                                Header)
+             << "loop unrolled by " << ore::NV("Count", PollUnrollCount)
+             << ", one poll per " << ore::NV("Count", PollUnrollCount)
+             << " iterations";
+    });
+    return true;
+  }
+
+  LoopInfo &LI;
+  DominatorTree &DT;
+  ScalarEvolution &SE;
+  AssumptionCache &AC;
+  const TargetTransformInfo &TTI;
+  OptimizationRemarkEmitter &ORE;
+};
+
+} // namespace
+
+PreservedAnalyses PollUnrollPass::run(Function &F,
+                                      FunctionAnalysisManager &FAM) {
+  if (F.isDeclaration() || F.hasOptNone() || ablated("poll-unroll"))
+    return PreservedAnalyses::all();
+  auto &LI = FAM.getResult<LoopAnalysis>(F);
+  if (LI.empty())
+    return PreservedAnalyses::all();
+  PollUnroller U(LI, FAM.getResult<DominatorTreeAnalysis>(F),
+                 FAM.getResult<ScalarEvolutionAnalysis>(F),
+                 FAM.getResult<AssumptionAnalysis>(F),
+                 FAM.getResult<TargetIRAnalysis>(F),
+                 FAM.getResult<OptimizationRemarkEmitterAnalysis>(F));
+  if (!U.run())
+    return PreservedAnalyses::all();
+  return PreservedAnalyses::none();
+}
+
+} // namespace safepoint

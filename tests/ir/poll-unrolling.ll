@@ -1,0 +1,239 @@
+; A small innermost loop that keeps its poll in every iteration is unrolled
+; by 4 with the poll in the first copy only: a walk of unknown length keeps
+; every copy's exit, a loop with a computable trip count gets a remainder
+; loop (polling in each of its iterations). Loops with other calls, with
+; unroll metadata or with a large body keep their per-iteration poll.
+; RUN: %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s
+; RUN: %opt_sp -passes=safepoint-poll-unroll -pass-remarks=safepoint -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: env SAFEPOINT_ABLATE=poll-unroll %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=ABLATED
+
+@__safepoint_pending = external thread_local(initialexec) global i32, align 4
+
+%node = type { ptr, i64 }
+
+declare void @__safepoint_poll_slow()
+declare void @opaque()
+declare ptr @llvm.threadlocal.address.p0(ptr)
+
+; A linked list: four copies of the body, each leaving the loop when the
+; list ends; the poll at the header only, the copies' polls never taken.
+; CHECK-LABEL: define i64 @walk(
+; CHECK:       loop:
+; CHECK:         load volatile i32, ptr %tls, align 4, !safepoint.loop
+; CHECK-NOT:     load volatile
+; CHECK:         %end = icmp eq ptr %next, null
+; CHECK:         %end.1 = icmp eq ptr %next.1, null
+; CHECK:         %end.2 = icmp eq ptr %next.2, null
+; CHECK:         %end.3 = icmp eq ptr %next.3, null
+; CHECK-NOT:     load volatile
+; CHECK:       ret i64
+; ABLATED-LABEL: define i64 @walk(
+; ABLATED-NOT:   %end.1
+; REMARK: remark: <unknown>:0:0: loop unrolled by 4, one poll per 4 iterations
+define i64 @walk(ptr %p) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %loop
+
+loop:
+  %n = phi ptr [ %p, %entry ], [ %next, %body ]
+  %s = phi i64 [ 0, %entry ], [ %s.next, %body ]
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %pending = icmp ne i32 %w, 0
+  br i1 %pending, label %slow, label %body, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %body
+
+body:
+  %vp = getelementptr inbounds %node, ptr %n, i64 0, i32 1
+  %v = load i64, ptr %vp, align 8
+  %s.next = add i64 %s, %v
+  %next = load ptr, ptr %n, align 8
+  %end = icmp eq ptr %next, null
+  br i1 %end, label %exit, label %loop
+
+exit:
+  ret i64 %s.next
+}
+
+; A gather with a computable trip count: the remainder loop (a prologue of
+; fewer than four iterations) polls in each, the unrolled loop once per four
+; iterations; the copies' polls are never taken.
+; CHECK-LABEL: define double @gather(
+; CHECK:       loop.prol:
+; CHECK:         load volatile i32, {{.*}}!safepoint.loop
+; CHECK:       {{^}}loop:
+; CHECK:         load volatile i32, {{.*}}!safepoint.loop
+; CHECK-NOT:     load volatile
+; CHECK:         br i1 false, label %slow.1, label %body.1
+; CHECK:         br i1 false, label %slow.2, label %body.2
+; CHECK:         br i1 false, label %slow.3, label %body.3
+; CHECK:         %k.next.3 =
+; CHECK-NOT:     load volatile
+; CHECK:       ret double
+; REMARK: remark: <unknown>:0:0: loop unrolled by 4, one poll per 4 iterations
+define double @gather(ptr %val, ptr %col, ptr %x, i64 %lo, i64 %hi) {
+entry:
+  %go = icmp ult i64 %lo, %hi
+  br i1 %go, label %loop, label %exit
+
+loop:
+  %k = phi i64 [ %lo, %entry ], [ %k.next, %body ]
+  %s = phi double [ 0.0, %entry ], [ %s.next, %body ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %pending = icmp ne i32 %w, 0
+  br i1 %pending, label %slow, label %body, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %body
+
+body:
+  %vp = getelementptr inbounds double, ptr %val, i64 %k
+  %v = load double, ptr %vp, align 8
+  %cp = getelementptr inbounds i32, ptr %col, i64 %k
+  %c = load i32, ptr %cp, align 4
+  %c64 = zext i32 %c to i64
+  %xp = getelementptr inbounds double, ptr %x, i64 %c64
+  %xv = load double, ptr %xp, align 8
+  %m = fmul double %v, %xv
+  %s.next = fadd double %s, %m
+  %k.next = add nuw i64 %k, 1
+  %more = icmp ult i64 %k.next, %hi
+  br i1 %more, label %loop, label %exit
+
+exit:
+  %r = phi double [ 0.0, %entry ], [ %s.next, %body ]
+  ret double %r
+}
+
+; Another call in the loop: left alone.
+; CHECK-LABEL: define void @calls(
+; CHECK-NOT:     .1:
+; CHECK:       ret void
+; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration, not unrolled: it makes calls
+define void @calls(ptr %p) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %loop
+
+loop:
+  %n = phi ptr [ %p, %entry ], [ %next, %body ]
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %pending = icmp ne i32 %w, 0
+  br i1 %pending, label %slow, label %body, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %body
+
+body:
+  call void @opaque()
+  %next = load ptr, ptr %n, align 8
+  %end = icmp eq ptr %next, null
+  br i1 %end, label %exit, label %loop
+
+exit:
+  ret void
+}
+
+; `#pragma nounroll`: left alone.
+; CHECK-LABEL: define void @nounroll(
+; CHECK-NOT:     .1:
+; CHECK:       ret void
+; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration, not unrolled: it has unroll metadata
+define void @nounroll(ptr %p) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %loop
+
+loop:
+  %n = phi ptr [ %p, %entry ], [ %next, %body ]
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %pending = icmp ne i32 %w, 0
+  br i1 %pending, label %slow, label %body, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %body
+
+body:
+  %next = load ptr, ptr %n, align 8
+  %end = icmp eq ptr %next, null
+  br i1 %end, label %exit, label %loop, !llvm.loop !2
+
+exit:
+  ret void
+}
+
+; A body of more than 32 instructions: left alone.
+; CHECK-LABEL: define i64 @large(
+; CHECK-NOT:     .1:
+; CHECK:       ret i64
+; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration, not unrolled: its body is large
+define i64 @large(ptr %p) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %loop
+
+loop:
+  %n = phi ptr [ %p, %entry ], [ %next, %body ]
+  %s = phi i64 [ 0, %entry ], [ %s16, %body ]
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %pending = icmp ne i32 %w, 0
+  br i1 %pending, label %slow, label %body, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %body
+
+body:
+  %v = load i64, ptr %n, align 8
+  %a1 = mul i64 %v, 3
+  %s1 = xor i64 %s, %a1
+  %a2 = mul i64 %s1, 5
+  %s2 = xor i64 %s1, %a2
+  %a3 = mul i64 %s2, 7
+  %s3 = xor i64 %s2, %a3
+  %a4 = mul i64 %s3, 9
+  %s4 = xor i64 %s3, %a4
+  %a5 = mul i64 %s4, 11
+  %s5 = xor i64 %s4, %a5
+  %a6 = mul i64 %s5, 13
+  %s6 = xor i64 %s5, %a6
+  %a7 = mul i64 %s6, 15
+  %s7 = xor i64 %s6, %a7
+  %a8 = mul i64 %s7, 17
+  %s8 = xor i64 %s7, %a8
+  %a9 = mul i64 %s8, 19
+  %s9 = xor i64 %s8, %a9
+  %a10 = mul i64 %s9, 21
+  %s10 = xor i64 %s9, %a10
+  %a11 = mul i64 %s10, 23
+  %s11 = xor i64 %s10, %a11
+  %a12 = mul i64 %s11, 25
+  %s12 = xor i64 %s11, %a12
+  %a13 = mul i64 %s12, 27
+  %s13 = xor i64 %s12, %a13
+  %a14 = mul i64 %s13, 29
+  %s14 = xor i64 %s13, %a14
+  %a15 = mul i64 %s14, 31
+  %s15 = xor i64 %s14, %a15
+  %a16 = mul i64 %s15, 33
+  %s16 = xor i64 %s15, %a16
+  %np = getelementptr inbounds %node, ptr %n, i64 0, i32 0
+  %next = load ptr, ptr %np, align 8
+  %end = icmp eq ptr %next, null
+  br i1 %end, label %exit, label %loop
+
+exit:
+  ret i64 %s16
+}
+
+!0 = !{}
+!1 = !{!"branch_weights", i32 1, i32 2000}
+!2 = distinct !{!2, !3}
+!3 = !{!"llvm.loop.unroll.disable"}

@@ -531,6 +531,10 @@ extern "C" void __safepoint_poll_slow() {
   deliver(__builtin_return_address(0), true);
 }
 
+extern "C" SAFEPOINT_PRESERVE_MOST void __safepoint_poll_slow_preserve() {
+  deliver(__builtin_return_address(0), true);
+}
+
 extern "C" void __safepoint_poll_marker(uint32_t /*kind*/) {
   if (pending_word().load(std::memory_order_relaxed) != 0)
     deliver(__builtin_return_address(0), true);

@@ -37,10 +37,10 @@ unsigned user(fakelib::node *n, fakelib::node **buckets, int *b, int *e) {
 // relink's loop (inlined; its body calls cannot_throw) and spin's goto: no
 // poll. visit's loop: polled.
 // IR-LABEL: define {{.*}}@_Z4userPN7fakelib4nodeEPS1_PiS3_(
-// IR:         call void @__safepoint_poll_slow()
+// IR:         call preserve_mostcc void @__safepoint_poll_slow_preserve()
 // IR:         call void @_ZN7fakelib12cannot_throwEv()
 // IR-NOT:     __safepoint_poll_slow
 // IR:         br i1 %{{.*}}, !llvm.loop
-// IR:         call void @__safepoint_poll_slow()
+// IR:         call preserve_mostcc void @__safepoint_poll_slow_preserve()
 // IR-NEXT:    br label
 // IR:         call void @_ZN7fakelib9may_throwEv()

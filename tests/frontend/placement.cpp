@@ -66,9 +66,11 @@ void handler() {
 
 // A function that was nounwind before instrumentation no longer is, and its
 // caller keeps the cleanup for R (the loop is defined before the caller).
+// Optimized, a slow call without a landing pad in its function keeps the
+// loop's registers (preserve_most); an invoke keeps the C convention.
 // OPT-LABEL: define {{.*}}@_Z4spinv(
 // OPT-NOT:     nounwind
-// OPT:         call void @__safepoint_poll_slow()
+// OPT:         call preserve_mostcc void @__safepoint_poll_slow_preserve()
 void spin() {
   for (unsigned i = 0;; ++i)
     asm volatile("" : : "r"(i));

@@ -25,22 +25,24 @@
 
 namespace safepoint::compat {
 
-/// Registers \p Fn(MPM, Level, ThinLTOPreLink) at the OptimizerLast
+/// Registers \p Fn(MPM, Level, ThinPreLink, NoLTO) at the OptimizerLast
 /// extension point. LLVM 20 added a ThinOrFullLTOPhase argument to this
-/// callback; before, ThinLTOPreLink is always false (the Clang plugin knows
-/// it from its CodeGenOptions).
+/// callback: ThinPreLink tells ThinLTO's pre-link pipeline, NoLTO a pipeline
+/// that ends in an object file. Before, both are false (unknown here; the
+/// Clang plugin knows them from its CodeGenOptions).
 template <typename FnT>
 void registerOptimizerLastEP(llvm::PassBuilder &PB, FnT Fn) {
 #if LLVM_VERSION_MAJOR >= 20
   PB.registerOptimizerLastEPCallback([Fn](llvm::ModulePassManager &MPM,
                                           llvm::OptimizationLevel Level,
                                           llvm::ThinOrFullLTOPhase Phase) {
-    Fn(MPM, Level, Phase == llvm::ThinOrFullLTOPhase::ThinLTOPreLink);
+    Fn(MPM, Level, Phase == llvm::ThinOrFullLTOPhase::ThinLTOPreLink,
+       Phase == llvm::ThinOrFullLTOPhase::None);
   });
 #else
   PB.registerOptimizerLastEPCallback(
       [Fn](llvm::ModulePassManager &MPM, llvm::OptimizationLevel Level) {
-        Fn(MPM, Level, false);
+        Fn(MPM, Level, false, false);
       });
 #endif
 }

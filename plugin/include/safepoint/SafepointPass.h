@@ -119,12 +119,26 @@ public:
                               llvm::FunctionAnalysisManager &FAM);
 };
 
+/// At the end of the pipeline, on x86-64, when no LTO link follows: each
+/// poll's slow call that has no landing pad in its function (a `call`, not
+/// an `invoke`) calls __safepoint_poll_slow_preserve, whose preserve_most
+/// convention keeps every general-purpose register but R11, so that values
+/// live across the cold call need no callee-saved register or spill in the
+/// hot path. An invoke keeps the C convention: an unwinder restores only
+/// the C convention's callee-saved registers into a landing pad.
+class PreservingSlowPathPass
+    : public llvm::PassInfoMixin<PreservingSlowPathPass> {
+public:
+  llvm::PreservedAnalyses run(llvm::Function &F,
+                              llvm::FunctionAnalysisManager &FAM);
+};
+
 /// Measurement only (bench/run.sh --ablation, docs/performance.md): true if
 /// the comma-separated environment variable SAFEPOINT_ABLATE names \p
 /// Technique, which the default placement then leaves out: bounded-loops,
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
 /// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
-/// promote-loads, poll-unroll. Never set it otherwise.
+/// promote-loads, poll-unroll, preserve-slow. Never set it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.
@@ -141,18 +155,27 @@ private:
   SafepointPassOptions Opts;
 };
 
+/// What the compilation is for, as far as link-time optimization goes.
+enum class LTOMode {
+  None,    ///< an object file: the pipeline runs to its end here
+  Thin,    ///< -flto=thin pre-link
+  Full,    ///< -flto pre-link
+  Unknown, ///< not said (the pass-only plugin on LLVM 19)
+};
+
 /// Registers the pipeline names `safepoint` and `safepoint-ir` (for opt;
 /// `safepoint<naive>` selects naive placement) and schedules the pass at the
 /// start of every default pipeline, -O0 included. \p FrontendMarked is true
-/// when the Clang plugin placed markers. \p ThinLTOPreLink is true when the
-/// Clang plugin compiles for ThinLTO (-flto=thin): that pipeline stops before
+/// when the Clang plugin placed markers. \p LTO is what the Clang plugin
+/// knows from its CodeGenOptions (LLVM 20 and later also tell the phase to
+/// the pass-only plugin). For ThinLTO the pre-link pipeline stops before
 /// the vectorizer, whose passes then run in the linker, which does not load
-/// this plugin; the passes scheduled before the vectorizer run at the end of
-/// the pre-link pipeline instead (LLVM 20 and later also tell the phase to
-/// the pass-only plugin).
+/// this plugin: the passes scheduled before the vectorizer run at the end of
+/// the pre-link pipeline instead. The preserving slow path is used only
+/// when no LTO link can inline the code again (PreservingSlowPathPass).
 void registerPasses(llvm::PassBuilder &PB, bool FrontendMarked,
                     Placement P = Placement::Default,
-                    bool ThinLTOPreLink = false);
+                    LTOMode LTO = LTOMode::Unknown);
 
 } // namespace safepoint
 

@@ -190,10 +190,13 @@ class SafepointAction : public PluginASTAction {
 protected:
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI,
                                                  llvm::StringRef) override {
+    const CodeGenOptions &CG = CI.getCodeGenOpts();
+    LTOMode LTO = CG.PrepareForThinLTO ? LTOMode::Thin
+                  : CG.PrepareForLTO   ? LTOMode::Full
+                                       : LTOMode::None;
     CI.getCodeGenOpts().PassBuilderCallbacks.push_back(
-        [P = Where,
-         Thin = CI.getCodeGenOpts().PrepareForThinLTO](llvm::PassBuilder &PB) {
-          registerPasses(PB, /*FrontendMarked=*/true, P, Thin);
+        [P = Where, LTO](llvm::PassBuilder &PB) {
+          registerPasses(PB, /*FrontendMarked=*/true, P, LTO);
         });
     return std::make_unique<SafepointConsumer>(CI, Where);
   }

@@ -19,14 +19,15 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Analysis/CFG.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
-#include "llvm/IR/Constants.h"
 #include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/CFG.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/MDBuilder.h"
-#include "llvm/IR/CFG.h"
+#include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 using namespace llvm;
@@ -44,6 +45,34 @@ bool isSlowCall(const Instruction &I) {
   const auto *CB = dyn_cast<CallBase>(&I);
   const Function *Callee = CB ? CB->getCalledFunction() : nullptr;
   return Callee && Callee->getName() == abi::PollSlow;
+}
+
+PreservedAnalyses PreservingSlowPathPass::run(Function &F,
+                                              FunctionAnalysisManager &) {
+  Module &M = *F.getParent();
+  if (Triple(M.getTargetTriple()).getArch() != Triple::x86_64 ||
+      ablated("preserve-slow"))
+    return PreservedAnalyses::all();
+  SmallVector<CallInst *, 8> Calls;
+  for (Instruction &I : instructions(F))
+    if (auto *CI = dyn_cast<CallInst>(&I); CI && isSlowCall(*CI))
+      Calls.push_back(CI);
+  if (Calls.empty())
+    return PreservedAnalyses::all();
+  FunctionCallee Preserve = M.getOrInsertFunction(
+      abi::PollSlowPreserve, Type::getVoidTy(M.getContext()));
+  if (auto *PF = dyn_cast<Function>(Preserve.getCallee())) {
+    PF->setCallingConv(CallingConv::PreserveMost);
+    PF->addFnAttr(Attribute::Cold);
+    PF->addFnAttr(Attribute::NoInline);
+  }
+  for (CallInst *CI : Calls) {
+    CI->setCalledFunction(Preserve);
+    CI->setCallingConv(CallingConv::PreserveMost);
+  }
+  PreservedAnalyses PA;
+  PA.preserveSet<CFGAnalyses>();
+  return PA;
 }
 
 static bool isMarkerCall(const Instruction &I, const Function *Marker) {

@@ -113,7 +113,7 @@ std::optional<Placement> parsePlacement(StringRef Name) {
 }
 
 void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
-                    bool ThinLTOPreLink) {
+                    LTOMode LTO) {
   PB.registerPipelineParsingCallback(
       [](StringRef Name, ModulePassManager &MPM,
          ArrayRef<PassBuilder::PipelineElement>) {
@@ -132,6 +132,11 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
         }
         if (Name == "safepoint-poll-unroll") {
           MPM.addPass(createModuleToFunctionPassAdaptor(PollUnrollPass()));
+          return true;
+        }
+        if (Name == "safepoint-preserve-slow") {
+          MPM.addPass(
+              createModuleToFunctionPassAdaptor(PreservingSlowPathPass()));
           return true;
         }
         if (Name == "safepoint-dispatch-dup") {
@@ -185,24 +190,26 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
       [BeforeVectorizer](FunctionPassManager &FPM, OptimizationLevel Level) {
         BeforeVectorizer(FPM, Level);
       });
-  compat::registerOptimizerLastEP(PB, [P, ThinLTOPreLink, BeforeVectorizer](
-                                          ModulePassManager &MPM,
-                                          OptimizationLevel Level,
-                                          bool ThinPhase) {
-    if (Level.getSpeedupLevel() == 0)
-      return;
-    // ThinLTO's pre-link pipeline ends before the vectorizer: what runs
-    // at its start runs here, so that the linker's optimizer (without
-    // this plugin) finds loops already strip-mined.
-    if (ThinLTOPreLink || ThinPhase) {
-      FunctionPassManager FPM;
-      BeforeVectorizer(FPM, Level);
-      MPM.addPass(createModuleToFunctionPassAdaptor(std::move(FPM)));
-    }
-    // After every IR pass that could merge the copies again.
-    if (P == Placement::Default)
-      MPM.addPass(createModuleToFunctionPassAdaptor(DispatchDuplicationPass()));
-  });
+  compat::registerOptimizerLastEP(
+      PB, [P, LTO, BeforeVectorizer](ModulePassManager &MPM,
+                                     OptimizationLevel Level, bool ThinPreLink,
+                                     bool NoLTO) {
+        if (Level.getSpeedupLevel() == 0)
+          return;
+        // ThinLTO's pre-link pipeline ends before the vectorizer: what runs
+        // at its start runs here, so that the linker's optimizer (without
+        // this plugin) finds loops already strip-mined.
+        FunctionPassManager FPM;
+        if (LTO == LTOMode::Thin || ThinPreLink)
+          BeforeVectorizer(FPM, Level);
+        // After every IR pass that could merge the copies again.
+        if (P == Placement::Default)
+          FPM.addPass(DispatchDuplicationPass());
+        // No inlining follows: a slow call cannot become an invoke any more.
+        if (LTO == LTOMode::None || NoLTO)
+          FPM.addPass(PreservingSlowPathPass());
+        MPM.addPass(createModuleToFunctionPassAdaptor(std::move(FPM)));
+      });
 }
 
 } // namespace safepoint

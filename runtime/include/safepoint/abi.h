@@ -32,6 +32,14 @@ extern "C" {
 #include "safepoint/abi.def"
 
 void __safepoint_poll_slow(void);
+/* preserve_most where the pass uses it: x86-64 (the runtime is built with
+ * Clang); elsewhere a plain function the pass does not call. */
+#if defined(__clang__) && defined(__x86_64__)
+#define SAFEPOINT_PRESERVE_MOST __attribute__((preserve_most))
+#else
+#define SAFEPOINT_PRESERVE_MOST
+#endif
+SAFEPOINT_PRESERVE_MOST void __safepoint_poll_slow_preserve(void);
 void __safepoint_poll_marker(uint32_t kind);
 void __safepoint_mask_marker(void)
 #ifdef __cplusplus

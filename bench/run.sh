@@ -38,7 +38,8 @@
 #                        strip-mine-range, range-count, strip-mine-ir,
 #                        chunk-calls, library-nothrow, entry, entry-tree,
 #                        recursion-rotate, dispatch-dup, volatile-poll,
-#                        strip-mine-version, promote-loads, poll-unroll;
+#                        strip-mine-version, promote-loads, poll-unroll,
+#                        preserve-slow;
 #                        '+' combines),
 #                        named no-<item>
 #

@@ -2,7 +2,8 @@
 ; by 4 with the poll in the first copy only: a walk of unknown length keeps
 ; every copy's exit, a loop with a computable trip count gets a remainder
 ; loop (polling in each of its iterations). Loops with other calls, with
-; unroll metadata or with a large body keep their per-iteration poll.
+; unroll metadata or with long iterations keep their per-iteration poll; a
+; dispatch loop, large but running one case per iteration, is unrolled.
 ; RUN: %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s
 ; RUN: %opt_sp -passes=safepoint-poll-unroll -pass-remarks=safepoint -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: env SAFEPOINT_ABLATE=poll-unroll %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=ABLATED
@@ -169,11 +170,11 @@ exit:
   ret void
 }
 
-; A body of more than 32 instructions: left alone.
+; An iteration of more than 32 instructions: left alone.
 ; CHECK-LABEL: define i64 @large(
 ; CHECK-NOT:     .1:
 ; CHECK:       ret i64
-; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration, not unrolled: its body is large
+; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration, not unrolled: an iteration runs long enough to hide its poll
 define i64 @large(ptr %p) {
 entry:
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
@@ -231,6 +232,88 @@ body:
 
 exit:
   ret i64 %s16
+}
+
+; A dispatch loop: 45 instructions in all, but an iteration runs one case
+; (at most 14): unrolled, one poll per four dispatches.
+; CHECK-LABEL: define i64 @dispatch(
+; CHECK:       loop:
+; CHECK:         load volatile i32, ptr %tls, align 4, !safepoint.loop
+; CHECK-NOT:     load volatile
+; CHECK:         switch i8 %op.3,
+; CHECK-NOT:     load volatile
+; CHECK:       ret i64
+; REMARK: remark: <unknown>:0:0: loop unrolled by 4, one poll per 4 iterations
+define i64 @dispatch(ptr %code) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %loop
+
+loop:
+  %pc = phi i64 [ 0, %entry ], [ %pc.next, %latch ]
+  %acc = phi i64 [ 0, %entry ], [ %acc.next, %latch ]
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %pending = icmp ne i32 %w, 0
+  br i1 %pending, label %slow, label %body, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %body
+
+body:
+  %at = getelementptr inbounds i8, ptr %code, i64 %pc
+  %op = load i8, ptr %at, align 1
+  %pc.next = add i64 %pc, 1
+  switch i8 %op, label %exit [
+    i8 0, label %c0
+    i8 1, label %c1
+    i8 2, label %c2
+    i8 3, label %c3
+    i8 4, label %c4
+  ]
+
+c0:
+  %a0 = add i64 %acc, 1
+  %b0 = mul i64 %a0, 3
+  %d0 = xor i64 %b0, 7
+  %e0 = mul i64 %d0, %acc
+  %f0 = add i64 %e0, %pc
+  br label %latch
+c1:
+  %a1 = sub i64 %acc, 5
+  %b1 = mul i64 %a1, 11
+  %d1 = xor i64 %b1, 13
+  %e1 = mul i64 %d1, %acc
+  %f1 = add i64 %e1, %pc
+  br label %latch
+c2:
+  %a2 = shl i64 %acc, 2
+  %b2 = add i64 %a2, 17
+  %d2 = xor i64 %b2, 19
+  %e2 = mul i64 %d2, %acc
+  %f2 = add i64 %e2, %pc
+  br label %latch
+c3:
+  %a3 = lshr i64 %acc, 1
+  %b3 = mul i64 %a3, 23
+  %d3 = add i64 %b3, 29
+  %e3 = mul i64 %d3, %acc
+  %f3 = add i64 %e3, %pc
+  br label %latch
+c4:
+  %a4 = or i64 %acc, 31
+  %b4 = mul i64 %a4, 37
+  %d4 = sub i64 %b4, 41
+  %e4 = mul i64 %d4, %acc
+  %f4 = add i64 %e4, %pc
+  br label %latch
+
+latch:
+  %acc.next = phi i64 [ %f0, %c0 ], [ %f1, %c1 ], [ %f2, %c2 ], [ %f3, %c3 ], [ %f4, %c4 ]
+  br label %loop
+
+exit:
+  ret i64 %acc
 }
 
 !0 = !{}

@@ -48,8 +48,11 @@ inline constexpr uint64_t RotationWorkBudget = 8192;
 /// Poll unrolling (PollUnrolling.cpp): a small innermost loop that polls in
 /// every iteration is unrolled this many times, polling in the first copy...
 inline constexpr unsigned PollUnrollCount = 4;
-/// ...if its body has at most this many IR instructions besides the poll.
-inline constexpr uint64_t PollUnrollBodyBudget = 32;
+/// ...if one iteration runs at most this many IR instructions besides the
+/// poll (the longest path from its header)...
+inline constexpr uint64_t PollUnrollPathBudget = 32;
+/// ...and its body has at most this many in all.
+inline constexpr uint64_t PollUnrollSizeBudget = 128;
 
 /// With Default placement, before lowerPollMarkers: gives each small directly
 /// self-recursive function with an entry marker internal copies without it,

@@ -23,9 +23,12 @@
 //
 // Conditions: an innermost loop whose header starts with its back-edge poll,
 // that calls nothing but its slow path and intrinsics that cannot throw (no
-// other cleanup scope opens inside), with at most PollUnrollBodyBudget
-// instructions besides the poll, and no unroll pragma or metadata of its own
-// (a user's `#pragma nounroll`, the polled copy of late strip-mining).
+// other cleanup scope opens inside), whose iterations run at most
+// PollUnrollPathBudget instructions (the poll is a large share of them; a
+// switch dispatch loop qualifies by its one case per iteration) and whose
+// body has at most PollUnrollSizeBudget (what each copy adds), and no unroll
+// pragma or metadata of its own (a user's `#pragma nounroll`, the polled
+// copy of late strip-mining).
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,6 +38,7 @@
 
 #include "llvm/Analysis/AssumptionCache.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/LoopIterator.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetTransformInfo.h"
@@ -126,8 +130,15 @@ private:
     };
     if (hasUnrollTransformation(&L) != TM_Unspecified)
       return Missed("it has unroll metadata");
-    uint64_t Size = 0;
-    for (BasicBlock *BB : L.blocks())
+    // Size: what the copies add. Path: the longest way from the header to
+    // a latch or an exit, which one iteration runs at most (a switch
+    // dispatch loop is large, but an iteration runs one case).
+    uint64_t Size = 0, Path = 0;
+    DenseMap<BasicBlock *, uint64_t> PathTo;
+    LoopBlocksRPO RPO(&L);
+    RPO.perform(&LI);
+    for (BasicBlock *BB : RPO) {
+      uint64_t Here = 0;
       for (Instruction &I : *BB) {
         if (I.isDebugOrPseudoInst())
           continue;
@@ -139,12 +150,23 @@ private:
         }
         if (isa<IndirectBrInst>(I))
           return Missed("it dispatches through indirectbr");
-        ++Size;
+        ++Here;
       }
-    // The poll's TLS address, load, compare and branch.
-    Size -= std::min<uint64_t>(Size, PollFastPathInstrs + 1);
-    if (Size > PollUnrollBodyBudget)
+      uint64_t Before = 0;
+      if (BB != L.getHeader())
+        for (BasicBlock *Pred : predecessors(BB))
+          if (auto It = PathTo.find(Pred); It != PathTo.end())
+            Before = std::max(Before, It->second);
+      PathTo[BB] = Before + Here;
+      Path = std::max(Path, Before + Here);
+      Size += Here;
+    }
+    // Not counting the poll itself (TLS address, load, compare, branch).
+    Path -= std::min<uint64_t>(Path, PollFastPathInstrs + 1);
+    if (Size > PollUnrollSizeBudget)
       return Missed("its body is large");
+    if (Path > PollUnrollPathBudget)
+      return Missed("an iteration runs long enough to hide its poll");
     return true;
   }
 

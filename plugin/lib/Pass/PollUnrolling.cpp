@@ -46,6 +46,7 @@
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/PatternMatch.h"
 #include "llvm/Transforms/Utils/LCSSA.h"
 #include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/LoopSimplify.h"
@@ -53,6 +54,7 @@
 #include "llvm/Transforms/Utils/UnrollLoop.h"
 
 using namespace llvm;
+using namespace llvm::PatternMatch;
 
 namespace safepoint {
 
@@ -61,8 +63,11 @@ namespace safepoint {
 static BranchInst *pollBranch(LoadInst &Word) {
   if (!Word.getMetadata(LoopPollMD) || !Word.hasOneUse())
     return nullptr;
+  // `pending != 0` as lowered, or `== 0` with the successors swapped:
+  // dropPoll relies on one of the two.
   auto *Cmp = dyn_cast<ICmpInst>(Word.user_back());
-  if (!Cmp || !Cmp->hasOneUse())
+  if (!Cmp || !Cmp->hasOneUse() || !Cmp->isEquality() ||
+      Cmp->getOperand(0) != &Word || !match(Cmp->getOperand(1), m_Zero()))
     return nullptr;
   auto *Br = dyn_cast<BranchInst>(Cmp->user_back());
   return Br && Br->isConditional() && Br->getParent() == Word.getParent()

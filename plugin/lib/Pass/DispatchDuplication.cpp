@@ -69,15 +69,8 @@ constexpr unsigned MaxCopies = 128;
 /// condition compares the pending word, just loaded, with zero.
 static bool isPollBranch(const Instruction *Term,
                          const GlobalVariable *Pending) {
-  const auto *Br = dyn_cast<BranchInst>(Term);
-  if (!Br || !Br->isConditional())
-    return false;
-  const auto *Cmp = dyn_cast<ICmpInst>(Br->getCondition());
-  if (!Cmp || !Cmp->isEquality())
-    return false;
-  const auto *Zero = dyn_cast<ConstantInt>(Cmp->getOperand(1));
-  const auto *Word = dyn_cast<Instruction>(Cmp->getOperand(0));
-  return Zero && Zero->isZero() && Word && isPollLoad(*Word, Pending);
+  const LoadInst *Word = pollWord(Term);
+  return Word && isPollLoad(*Word, Pending);
 }
 
 /// A block that leads straight on: an unconditional branch, no calls, not

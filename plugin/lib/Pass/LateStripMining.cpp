@@ -69,7 +69,6 @@
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/MDBuilder.h"
-#include "llvm/IR/PatternMatch.h"
 #include "llvm/Transforms/Scalar/LICM.h"
 #include "llvm/Transforms/Scalar/LoopPassManager.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
@@ -77,7 +76,6 @@
 #include "llvm/Transforms/Utils/LoopSimplify.h"
 
 using namespace llvm;
-using namespace llvm::PatternMatch;
 
 namespace safepoint {
 
@@ -197,21 +195,15 @@ private:
   /// the start of its header.
   LoadInst *headerPoll(Loop &L, SlowPath *Slow = nullptr,
                        BasicBlock **Cont = nullptr) {
-    auto *Br = dyn_cast<BranchInst>(L.getHeader()->getTerminator());
-    if (!Br || !Br->isConditional())
+    LoadInst *Word = loopPoll(*L.getHeader());
+    if (!Word)
       return nullptr;
+    auto *Br = cast<BranchInst>(L.getHeader()->getTerminator());
     std::optional<SlowPath> Path;
     unsigned S = 0;
     for (; S < 2 && !Path; ++S)
       Path = slowPathFrom(Br->getSuccessor(S));
-    auto *Cmp = dyn_cast<ICmpInst>(Br->getCondition());
-    if (!Path || Path->Rejoin != Br->getSuccessor(2 - S) || !Cmp ||
-        !Cmp->hasOneUse() || !Cmp->isEquality() ||
-        !match(Cmp->getOperand(1), m_Zero()))
-      return nullptr;
-    auto *Word = dyn_cast<LoadInst>(Cmp->getOperand(0));
-    if (!Word || !Word->hasOneUse() || !Word->getMetadata(LoopPollMD) ||
-        Word->getParent() != L.getHeader())
+    if (!Path || Path->Rejoin != Br->getSuccessor(2 - S))
       return nullptr;
     if (Slow)
       *Slow = std::move(*Path);

@@ -95,6 +95,17 @@ unsigned redirectBlockingCalls(llvm::Module &M);
 /// True if \p I calls a lowered poll's slow path (abi::PollSlow).
 bool isSlowCall(const llvm::Instruction &I);
 
+/// If \p Term is the conditional branch of a lowered poll, `br (load ==/!=
+/// 0)`, the load (loadPendingWord's; lowering emits `!= 0`, InstCombine may
+/// turn it into `== 0` with the successors swapped); else null. Callers
+/// check what the load reads or is tagged with.
+llvm::LoadInst *pollWord(const llvm::Instruction *Term);
+
+/// The loop back-edge poll (LoopPollMD) that ends \p BB, if any, in the
+/// form the loop passes rewrite: its load is in \p BB and used only by the
+/// compare, which only the branch uses.
+llvm::LoadInst *loopPoll(llvm::BasicBlock &BB);
+
 /// True if \p I loads the pending word \p Pending (a lowered poll's load).
 bool isPollLoad(const llvm::Instruction &I,
                 const llvm::GlobalVariable *Pending);

@@ -47,6 +47,26 @@ bool isSlowCall(const Instruction &I) {
   return Callee && Callee->getName() == abi::PollSlow;
 }
 
+LoadInst *pollWord(const Instruction *Term) {
+  const auto *Br = dyn_cast_or_null<BranchInst>(Term);
+  if (!Br || !Br->isConditional())
+    return nullptr;
+  const auto *Cmp = dyn_cast<ICmpInst>(Br->getCondition());
+  if (!Cmp || !Cmp->isEquality())
+    return nullptr;
+  const auto *Zero = dyn_cast<ConstantInt>(Cmp->getOperand(1));
+  return Zero && Zero->isZero() ? dyn_cast<LoadInst>(Cmp->getOperand(0))
+                                : nullptr;
+}
+
+LoadInst *loopPoll(BasicBlock &BB) {
+  LoadInst *Word = pollWord(BB.getTerminator());
+  if (!Word || !Word->getMetadata(LoopPollMD) || !Word->hasOneUse() ||
+      Word->getParent() != &BB || !Word->user_back()->hasOneUse())
+    return nullptr;
+  return Word;
+}
+
 PreservedAnalyses PreservingSlowPathPass::run(Function &F,
                                               FunctionAnalysisManager &) {
   Module &M = *F.getParent();

@@ -46,7 +46,6 @@
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
-#include "llvm/IR/PatternMatch.h"
 #include "llvm/Transforms/Utils/LCSSA.h"
 #include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/LoopSimplify.h"
@@ -54,40 +53,13 @@
 #include "llvm/Transforms/Utils/UnrollLoop.h"
 
 using namespace llvm;
-using namespace llvm::PatternMatch;
 
 namespace safepoint {
 
-/// The conditional branch of a back-edge poll (LoopPollMD) that \p Word
-/// loads, or null if \p Word is not one.
-static BranchInst *pollBranch(LoadInst &Word) {
-  if (!Word.getMetadata(LoopPollMD) || !Word.hasOneUse())
-    return nullptr;
-  // `pending != 0` as lowered, or `== 0` with the successors swapped:
-  // dropPoll relies on one of the two.
-  auto *Cmp = dyn_cast<ICmpInst>(Word.user_back());
-  if (!Cmp || !Cmp->hasOneUse() || !Cmp->isEquality() ||
-      Cmp->getOperand(0) != &Word || !match(Cmp->getOperand(1), m_Zero()))
-    return nullptr;
-  auto *Br = dyn_cast<BranchInst>(Cmp->user_back());
-  return Br && Br->isConditional() && Br->getParent() == Word.getParent()
-             ? Br
-             : nullptr;
-}
-
-/// The back-edge poll loads in \p BB.
-static SmallVector<LoadInst *, 2> pollsIn(BasicBlock &BB) {
-  SmallVector<LoadInst *, 2> Words;
-  for (Instruction &I : BB)
-    if (auto *LI = dyn_cast<LoadInst>(&I); LI && pollBranch(*LI))
-      Words.push_back(LI);
-  return Words;
-}
-
-/// Makes the poll that loads \p Word never taken; SimplifyCFG later removes
-/// its slow path.
-static void dropPoll(LoadInst &Word) {
-  BranchInst *Br = pollBranch(Word);
+/// Makes the poll that ends \p BB and loads \p Word never taken;
+/// SimplifyCFG later removes its slow path.
+static void dropPoll(BasicBlock &BB, LoadInst &Word) {
+  auto *Br = cast<BranchInst>(BB.getTerminator());
   auto *Cmp = cast<ICmpInst>(Br->getCondition());
   // pending ? slow : cont, with either successor order.
   bool SlowIfTrue = Cmp->getPredicate() == ICmpInst::ICMP_NE;
@@ -121,7 +93,7 @@ public:
 
 private:
   bool eligible(Loop &L) {
-    if (!L.isInnermost() || pollsIn(*L.getHeader()).size() != 1)
+    if (!L.isInnermost() || !loopPoll(*L.getHeader()))
       return false;
     auto Missed = [&](StringRef Why) {
       ORE.emit([&] {
@@ -187,9 +159,8 @@ private:
       return R != LoopUnrollResult::Unmodified;
     // The copies' polls go; the first copy's, at the header, stays.
     for (BasicBlock *BB : L.blocks())
-      if (BB != L.getHeader())
-        for (LoadInst *Word : pollsIn(*BB))
-          dropPoll(*Word);
+      if (LoadInst *Word = loopPoll(*BB); Word && BB != L.getHeader())
+        dropPoll(*BB, *Word);
     L.setLoopAlreadyUnrolled();
     ORE.emit([&] {
       return OptimizationRemark(abi::RemarkName.data(), "LoopPollUnrolled", Loc,

@@ -117,33 +117,23 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
   PB.registerPipelineParsingCallback(
       [](StringRef Name, ModulePassManager &MPM,
          ArrayRef<PassBuilder::PipelineElement>) {
-        if (Name == "safepoint-distance") {
-          MPM.addPass(createModuleToFunctionPassAdaptor(PollDistancePass()));
+        // The function passes, one pipeline name each.
+        auto Add = [&](auto Pass) {
+          MPM.addPass(createModuleToFunctionPassAdaptor(std::move(Pass)));
           return true;
-        }
-        if (Name == "safepoint-strip-mine") {
-          MPM.addPass(createModuleToFunctionPassAdaptor(LateStripMinePass()));
-          return true;
-        }
-        if (Name == "safepoint-promote-loads") {
-          MPM.addPass(
-              createModuleToFunctionPassAdaptor(PollLoadPromotionPass()));
-          return true;
-        }
-        if (Name == "safepoint-poll-unroll") {
-          MPM.addPass(createModuleToFunctionPassAdaptor(PollUnrollPass()));
-          return true;
-        }
-        if (Name == "safepoint-preserve-slow") {
-          MPM.addPass(
-              createModuleToFunctionPassAdaptor(PreservingSlowPathPass()));
-          return true;
-        }
-        if (Name == "safepoint-dispatch-dup") {
-          MPM.addPass(
-              createModuleToFunctionPassAdaptor(DispatchDuplicationPass()));
-          return true;
-        }
+        };
+        if (Name == "safepoint-distance")
+          return Add(PollDistancePass());
+        if (Name == "safepoint-strip-mine")
+          return Add(LateStripMinePass());
+        if (Name == "safepoint-promote-loads")
+          return Add(PollLoadPromotionPass());
+        if (Name == "safepoint-poll-unroll")
+          return Add(PollUnrollPass());
+        if (Name == "safepoint-preserve-slow")
+          return Add(PreservingSlowPathPass());
+        if (Name == "safepoint-dispatch-dup")
+          return Add(DispatchDuplicationPass());
         // safepoint, safepoint-ir, safepoint<naive>, safepoint-ir<naive>
         SafepointPassOptions Opts;
         if (PassBuilder::checkParametrizedPassName(Name, "safepoint")) {

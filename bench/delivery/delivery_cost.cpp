@@ -20,9 +20,11 @@
 //       two threads: a target calls safepoint::poll() in a tight loop, the
 //       main thread sleeps 0-400 us (so it is cold, like a watchdog waking
 //       up), then interrupts it. Prints p50/p99 of interrupt() on the
-//       sender and of interrupt() -> the target's catch: all of delivery
-//       latency except the distance to the next poll. Timed, so noisy on a
-//       shared machine; samples where the target was descheduled are kept.
+//       sender, split into its two steps (std::make_exception_ptr, then
+//       interrupt(handle, exception_ptr): the queue), and of interrupt() ->
+//       the target's catch: all of delivery latency except the distance to
+//       the next poll. Timed, so noisy on a shared machine; samples where
+//       the target was descheduled are kept.
 //
 // plain_throw: `throw X` one call deep and its catch; rethrow: the same with
 // std::rethrow_exception of a fresh std::make_exception_ptr (what the runtime
@@ -110,7 +112,8 @@ struct Sent {
 };
 
 int cross(int n) {
-  std::vector<double> send(std::size_t(n), 0), to_catch(std::size_t(n), 0);
+  std::vector<double> send(std::size_t(n), 0), to_catch(std::size_t(n), 0),
+      alloc(std::size_t(n), 0), queue(std::size_t(n), 0);
   std::atomic<int> caught{0};
   std::atomic<bool> ready{false};
   safepoint::handle target;
@@ -132,9 +135,15 @@ int cross(int n) {
   std::minstd_rand rng(42);
   for (int i = 0; i < n; ++i) {
     std::this_thread::sleep_for(std::chrono::microseconds(rng() % 400));
+    // What interrupt(target, Sent{t0}) does, one step at a time.
     auto t0 = clk::now();
-    safepoint::interrupt(target, Sent{t0});
-    send[std::size_t(i)] = ns_of(clk::now() - t0);
+    std::exception_ptr e = std::make_exception_ptr(Sent{t0});
+    auto t1 = clk::now();
+    safepoint::interrupt(target, std::move(e));
+    auto t2 = clk::now();
+    alloc[std::size_t(i)] = ns_of(t1 - t0);
+    queue[std::size_t(i)] = ns_of(t2 - t1);
+    send[std::size_t(i)] = ns_of(t2 - t0);
     while (caught.load(std::memory_order_acquire) != i + 1)
       std::this_thread::yield();
   }
@@ -145,6 +154,10 @@ int cross(int n) {
   std::printf("%-36s %8s %8s\n", "step", "p50", "p99");
   std::printf("%-36s %8.0f %8.0f\n", "interrupt() on the sender", pct(send, .5),
               pct(send, .99));
+  std::printf("%-36s %8.0f %8.0f\n", "  std::make_exception_ptr",
+              pct(alloc, .5), pct(alloc, .99));
+  std::printf("%-36s %8.0f %8.0f\n", "  interrupt(handle, exception_ptr)",
+              pct(queue, .5), pct(queue, .99));
   std::printf("%-36s %8.0f %8.0f\n", "interrupt() -> catch on the target",
               pct(to_catch, .5), pct(to_catch, .99));
   return 0;

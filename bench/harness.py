@@ -275,6 +275,8 @@ class Harness:
             samples = os.path.join(self.out, "logs",
                                    f"latency-{name}-{config}.txt")
             spin = ["--spin-sender"] if self.a.spin_sender else []
+            if self.a.premade_exception:
+                spin.append("--premade")
             p = subprocess.run([c["exe"], "--latency", str(self.a.interrupts),
                                 "--out", samples] + spin, capture_output=True,
                                text=True, timeout=600)
@@ -701,6 +703,10 @@ def render_markdown(data):
              f"{meta['interrupts']} times (0–400 µs after each restart"
              + ("; it spins in between, `--spin-sender`" if
                 meta.get("spin_sender") else "; it sleeps in between")
+             + ("; the exception is made before the pause and sent with "
+                "`interrupt(handle, exception_ptr)`, as an alarm sends it, "
+                "`--premade-exception`" if meta.get("premade_exception")
+                else "")
              + "). "
              "**to throw**: from just before `safepoint::interrupt()` to the "
              "runtime entering `_Unwind_RaiseException` (the poll was reached "
@@ -859,6 +865,9 @@ def main():
     ap.add_argument("--spin-sender", action="store_true",
                     help="latency: the interrupting thread spins instead of "
                     "sleeping between interrupts")
+    ap.add_argument("--premade-exception", action="store_true",
+                    help="latency: the exception is made before the pause, "
+                    "as interrupt_after() makes it when armed")
     ap.add_argument("--ablation", default="",
                     help="comma-separated techniques to leave out of the "
                     "default placement, one extra config each (micro only)")
@@ -884,6 +893,7 @@ def main():
         "configs": h.configs, "naive_supported": a.naive, "reps": a.reps,
         "inner_reps": a.inner_reps, "compile_reps": a.compile_reps,
         "interrupts": a.interrupts, "spin_sender": a.spin_sender,
+        "premade_exception": a.premade_exception,
         "quick": a.quick,
         "instructions": a.instructions,
         "force_exceptions": os.environ.get("BENCH_FORCE_EXCEPTIONS") == "1",

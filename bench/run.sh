@@ -5,7 +5,7 @@
 #                [--safepoint-build DIR] [--no-rebuild]
 #                [--kernels a,b,...] [--programs snappy,leveldb,...]
 #                [--no-instructions] [--instructions-only] [--no-latency]
-#                [--spin-sender]
+#                [--latency-only] [--spin-sender] [--premade-exception]
 #                [--ablation tech,tech+tech,...]
 #
 # Builds every benchmark plain (clang++-19), with naive placement and with the
@@ -29,9 +29,15 @@
 #   --instructions-only  instruction counts, sizes, remarks; no timed rounds,
 #                        no latency (deterministic, for placement work)
 #   --no-latency         skip the delivery-latency measurement
+#   --latency-only       delivery latency (and sizes, remarks) only: no timed
+#                        rounds, no instruction counts
 #   --spin-sender        in the latency measurement, the interrupting thread
 #                        spins between interrupts instead of sleeping, so
 #                        its CPU never halts (see docs/performance.md)
+#   --premade-exception  in the latency measurement, the exception is made
+#                        before the pause and sent with interrupt(handle,
+#                        exception_ptr), as interrupt_after() sends the one
+#                        it made when armed: latency without the allocation
 #   --ablation LIST      micro-kernels only: one extra configuration per item,
 #                        the default placement without that technique
 #                        (bounded-loops, strip-mine, strip-mine-const,
@@ -53,7 +59,7 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BENCH/../cmake/setup.sh"
 
 quick=0 only=all reps="" out="" spbuild="" rebuild=1 kernels="" programs=""
-instructions=1 notime=0 nolatency=0 spin=0 ablation=""
+instructions=1 notime=0 nolatency=0 spin=0 premade=0 ablation=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
@@ -65,11 +71,13 @@ while [ $# -gt 0 ]; do
     --no-instructions) instructions=0 ;;
     --instructions-only) instructions=1 notime=1 nolatency=1 ;;
     --no-latency) nolatency=1 ;;
+    --latency-only) instructions=0 notime=1 nolatency=0 ;;
     --spin-sender) spin=1 ;;
+    --premade-exception) premade=1 ;;
     --ablation) ablation=$2; shift ;;
     --kernels) kernels=$2; shift ;;
     --programs) programs=$2; shift ;;
-    -h|--help) sed -n '2,46p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -169,6 +177,7 @@ fi
 [ $notime = 1 ] && args+=(--no-time)
 [ $nolatency = 1 ] && args+=(--no-latency)
 [ $spin = 1 ] && args+=(--spin-sender)
+[ $premade = 1 ] && args+=(--premade-exception)
 [ -n "$ablation" ] && args+=(--ablation "$ablation")
 [ -n "$kernels" ] && args+=(--kernels "$kernels")
 [ -n "$programs" ] && args+=(--programs "$programs")

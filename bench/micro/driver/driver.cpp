@@ -4,7 +4,7 @@
 //                                  runs of the kernel (default 3); prints one
 //                                  JSON line {"kernel", "time_ns" (median of
 //                                  the R runs), "samples_ns", "checksum"}
-//   ./kernel --latency N [--out F] [--spin-sender]
+//   ./kernel --latency N [--out F] [--spin-sender] [--premade]
 //                                  latency mode (instrumented builds only)
 //   ./kernel --count               count mode: setup, then exactly one run of
 //                                  the kernel inside bench_count_region(), for
@@ -17,7 +17,11 @@
 // safepoint::this_thread::handle()) runs the kernel in a loop; the main
 // thread interrupts it N times, 0..400 us after each restart, with an
 // exception carrying the steady_clock time taken just before
-// safepoint::interrupt(). Per interrupt the worker records
+// safepoint::interrupt(). With --premade the exception is made before the
+// pause and sent with interrupt(handle, exception_ptr), as an alarm
+// (interrupt_after, deadline_scope) sends the one it made when armed; the
+// time is then taken just before that call (and passed on the side). Per
+// interrupt the worker records
 //   to_throw: interrupt() -> the runtime starts throwing (the poll was
 //             reached; timestamped by unwind_hook.cpp when linked in),
 //   to_catch: interrupt() -> the first statement of the worker's catch
@@ -141,7 +145,8 @@ static std::string stats(std::vector<std::int64_t> v) {
   return buf;
 }
 
-static int latency_mode(const kernel &k, int n, const char *out, bool spin) {
+static int latency_mode(const kernel &k, int n, const char *out, bool spin,
+                        bool premade) {
   k.setup();
   std::vector<sample> lat(static_cast<std::size_t>(n));
   std::vector<std::int64_t> floor;
@@ -150,6 +155,9 @@ static int latency_mode(const kernel &k, int n, const char *out, bool spin) {
   std::atomic<bool> ready{false};
   safepoint::handle target;
   std::uint64_t sink = 0;
+  // --premade: the send time, stored before interrupt() and read after the
+  // catch (the queue orders the two).
+  std::atomic<clock::rep> premade_sent{0};
 
   std::thread worker([&] {
     target = safepoint::this_thread::handle();
@@ -173,11 +181,15 @@ static int latency_mode(const kernel &k, int n, const char *out, bool spin) {
           sink += k.run();
       } catch (const Interrupted &e) {
         clock::time_point now = clock::now();
-        std::int64_t to_throw = since_throw(e.sent);
+        clock::time_point sent =
+            premade ? clock::time_point(clock::duration(
+                          premade_sent.load(std::memory_order_relaxed)))
+                    : e.sent;
+        std::int64_t to_throw = since_throw(sent);
         running.store(false, std::memory_order_relaxed);
         int i = delivered.load(std::memory_order_relaxed);
         std::int64_t off = ns(now - wall0) - (thread_cpu_ns() - cpu0);
-        lat[static_cast<std::size_t>(i)] = {to_throw, ns(now - e.sent), off};
+        lat[static_cast<std::size_t>(i)] = {to_throw, ns(now - sent), off};
         delivered.store(i + 1, std::memory_order_release);
         if (i + 1 == n)
           return;
@@ -201,13 +213,22 @@ static int latency_mode(const kernel &k, int n, const char *out, bool spin) {
            delivered.load(std::memory_order_acquire) != i)
       nap();
     auto pause = std::chrono::microseconds(r.below(400));
+    std::exception_ptr ready_made;
+    if (premade)
+      ready_made = std::make_exception_ptr(Interrupted{clock::time_point()});
     if (spin)
       for (clock::time_point until = clock::now() + pause;
            clock::now() < until;)
         ;
     else
       std::this_thread::sleep_for(pause);
-    safepoint::interrupt(target, Interrupted{clock::now()});
+    if (premade) {
+      premade_sent.store(clock::now().time_since_epoch().count(),
+                         std::memory_order_relaxed);
+      safepoint::interrupt(target, std::move(ready_made));
+    } else {
+      safepoint::interrupt(target, Interrupted{clock::now()});
+    }
     clock::time_point deadline = clock::now() + std::chrono::seconds(20);
     while (delivered.load(std::memory_order_acquire) != i + 1) {
       if (clock::now() > deadline) {
@@ -260,7 +281,7 @@ static int latency_mode(const kernel &k, int n, const char *out, bool spin) {
 
 int main(int argc, char **argv) {
   int reps = 3, latency = 0;
-  bool count = false, spin = false;
+  bool count = false, spin = false, premade = false;
   const char *out = nullptr;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -274,10 +295,12 @@ int main(int argc, char **argv) {
       out = argv[++i];
     else if (a == "--spin-sender")
       spin = true;
+    else if (a == "--premade")
+      premade = true;
     else {
       std::fprintf(stderr,
                    "usage: %s [--reps N] [--latency N [--out FILE] "
-                   "[--spin-sender]] [--count]\n",
+                   "[--spin-sender] [--premade]] [--count]\n",
                    argv[0]);
       return 2;
     }
@@ -286,11 +309,12 @@ int main(int argc, char **argv) {
 #ifdef BENCH_PLAIN
     (void)out;
     (void)spin;
+    (void)premade;
     std::fprintf(stderr, "%s: built without Safepoint: no latency mode\n",
                  bench_kernel.name);
     return 2;
 #else
-    return bench::latency_mode(bench_kernel, latency, out, spin);
+    return bench::latency_mode(bench_kernel, latency, out, spin, premade);
 #endif
   }
   if (count)

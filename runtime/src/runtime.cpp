@@ -535,6 +535,46 @@ extern "C" SAFEPOINT_PRESERVE_MOST void __safepoint_poll_slow_preserve() {
   deliver(__builtin_return_address(0), true);
 }
 
+namespace {
+/// What __safepoint_poll_check_preserve took for __safepoint_poll_raise to
+/// throw: set and cleared between the two calls of one poll.
+thread_local std::exception_ptr t_armed;
+} // namespace
+
+extern "C" SAFEPOINT_PRESERVE_MOST int
+__safepoint_poll_check_preserve() noexcept {
+  void *site = __builtin_return_address(0);
+  try {
+    for (;;) {
+      std::exception_ptr e;
+      switch (deliver_step(site, true, e)) {
+      case step::done:
+      case step::deliverable: // only without may_throw
+        return 0;
+      case step::again:
+        continue;
+      case step::raise:
+        t_armed = std::move(e);
+        return 1;
+      }
+    }
+  } catch (...) { // a handler's own exception: thrown from the poll too
+    t_armed = std::current_exception();
+    return 1;
+  }
+}
+
+extern "C" void __safepoint_poll_raise() {
+  if (!t_armed) {
+    std::fputs("safepoint: __safepoint_poll_raise called without an "
+               "exception taken by __safepoint_poll_check_preserve "
+               "(docs/abi.md)\n",
+               stderr);
+    std::abort();
+  }
+  std::rethrow_exception(std::exchange(t_armed, nullptr));
+}
+
 extern "C" void __safepoint_poll_marker(uint32_t /*kind*/) {
   if (pending_word().load(std::memory_order_relaxed) != 0)
     deliver(__builtin_return_address(0), true);

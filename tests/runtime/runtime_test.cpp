@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "safepoint/abi.h"
+#include "safepoint/handshake.hpp"
 #include "safepoint/safepoint.hpp"
 
 #include <gtest/gtest.h>
@@ -958,6 +959,60 @@ TEST_F(Runtime, AbiEntryPoints) {
   EXPECT_EQ(__safepoint_pending, 0u);
 }
 
+// The split slow path: the check never throws, says whether an exception
+// was taken, and the raise throws exactly that one.
+TEST_F(Runtime, SplitSlowPath) {
+  EXPECT_EQ(__safepoint_poll_check_preserve(), 0); // nothing queued
+  const safepoint::handle self = safepoint::this_thread::handle();
+  ASSERT_TRUE(safepoint::interrupt(self, Seq{1}));
+  ASSERT_TRUE(safepoint::interrupt(self, Seq{2}));
+  ASSERT_EQ(__safepoint_poll_check_preserve(), 1);
+  EXPECT_NE(__safepoint_pending, 0u) << "one more is queued";
+  int got = -1;
+  try {
+    __safepoint_poll_raise();
+  } catch (const Seq &s) {
+    got = s.n;
+  }
+  EXPECT_EQ(got, 1);
+  {
+    // Deferred (here: in a masked scope): nothing taken, nothing lost.
+    safepoint::no_interrupts mask;
+    EXPECT_EQ(__safepoint_poll_check_preserve(), 0);
+  }
+  ASSERT_EQ(__safepoint_poll_check_preserve(), 1);
+  EXPECT_EQ(__safepoint_pending, 0u);
+  got = -1;
+  try {
+    __safepoint_poll_raise();
+  } catch (const Seq &s) {
+    got = s.n;
+  }
+  EXPECT_EQ(got, 2);
+}
+
+// A handler's own exception is taken by the check, in place of the
+// interrupt it handled; a handler that resumes leaves nothing to raise.
+TEST_F(Runtime, SplitSlowPathHandlers) {
+  const safepoint::handle self = safepoint::this_thread::handle();
+  auto h = safepoint::on_interrupt<Seq>([](Seq &s) {
+    if (s.n == 7)
+      throw std::runtime_error("from the handler");
+  });
+  ASSERT_TRUE(safepoint::interrupt(self, Seq{1}));
+  EXPECT_EQ(__safepoint_poll_check_preserve(), 0) << "the handler resumed";
+  ASSERT_TRUE(safepoint::interrupt(self, Seq{7}));
+  ASSERT_EQ(__safepoint_poll_check_preserve(), 1);
+  EXPECT_THROW(__safepoint_poll_raise(), std::runtime_error);
+}
+
+// Calling the raise without a check that took an exception is a misuse of
+// the ABI: a message naming docs/abi.md, then abort.
+TEST(RuntimeDeathTest, RaiseWithoutCheck) {
+  EXPECT_DEATH(__safepoint_poll_raise(),
+               "__safepoint_poll_raise called without an exception");
+}
+
 // The slow path throws with nothing of its own left alive: the exception
 // object lives exactly until the end of the catch that takes it (no
 // reference kept by the runtime, none leaked), whichever entry point threw.
@@ -965,7 +1020,11 @@ TEST_F(Runtime, ThrownInterruptDiesAtTheEndOfItsCatch) {
   const safepoint::handle self = safepoint::this_thread::handle();
   const std::function<void()> entries[] = {
       [] { safepoint::poll(); }, [] { __safepoint_poll_slow(); },
-      [] { __safepoint_poll_marker(SAFEPOINT_SITE_ENTRY); }};
+      [] { __safepoint_poll_marker(SAFEPOINT_SITE_ENTRY); },
+      [] {
+        if (__safepoint_poll_check_preserve())
+          __safepoint_poll_raise();
+      }};
   for (const auto &entry : entries) {
     Tracked::live = 0;
     ASSERT_TRUE(safepoint::interrupt(self, Tracked{}));

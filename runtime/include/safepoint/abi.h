@@ -40,6 +40,13 @@ void __safepoint_poll_slow(void);
 #define SAFEPOINT_PRESERVE_MOST
 #endif
 SAFEPOINT_PRESERVE_MOST void __safepoint_poll_slow_preserve(void);
+/* The slow path split in two for polls with a landing pad (docs/abi.md). */
+SAFEPOINT_PRESERVE_MOST int __safepoint_poll_check_preserve(void)
+#ifdef __cplusplus
+    noexcept
+#endif
+    ;
+__attribute__((noreturn)) void __safepoint_poll_raise(void);
 void __safepoint_poll_marker(uint32_t kind);
 void __safepoint_mask_marker(void)
 #ifdef __cplusplus

@@ -26,7 +26,7 @@
 // No runtime: the link fails and names the missing ABI symbols.
 // RUN: not %clangxx %t/plain-main.o %t/lib.o -o %t/missing 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING-DAG: undefined reference to `__safepoint_abi_v1'
-// MISSING-DAG: undefined reference to `__safepoint_poll_slow'
+// MISSING-DAG: undefined reference to `__safepoint_poll_
 // RUN: not %clangxx -shared %t/lib.o -o %t/libstrict.so -Wl,--no-undefined 2>&1 | FileCheck %s --check-prefix=MISSING
 // An instrumented shared library built without the runtime fails when the
 // program is linked, not when it runs.

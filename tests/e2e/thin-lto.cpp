@@ -8,14 +8,16 @@
 // RUN: %sp_clangxx -O2 -gline-tables-only -flto=thin -c %s -o %t.o -Rpass=safepoint 2>&1 | FileCheck %s --check-prefix=PRELINK
 // RUN: %sp_clangxx -O2 -flto=thin -fuse-ld=gold %t.o -o %t %sp_link -Wl,-plugin-opt=-pass-remarks=loop-vectorize 2>&1 | FileCheck %s --check-prefix=LINK
 // RUN: %t
-// Pre-link, every slow call keeps the C convention: the link may inline it
-// into an invoke (docs/abi.md, __safepoint_poll_slow_preserve). So for
-// full LTO.
-// RUN: %sp_clangxx -O2 -flto=thin -S -emit-llvm %s -o - | FileCheck %s --check-prefix=NOPRESERVE
-// RUN: %sp_clangxx -O2 -flto -S -emit-llvm %s -o - | FileCheck %s --check-prefix=NOPRESERVE
-// NOPRESERVE-NOT: preserve_mostcc
-// NOPRESERVE: call void @__safepoint_poll_slow()
-// NOPRESERVE-NOT: preserve_mostcc
+// Pre-link, a slow call never goes to the preserve_most entry point that may
+// throw, because the link may inline it into an invoke (docs/abi.md,
+// __safepoint_poll_slow_preserve): every slow call is split into the check,
+// which cannot throw, and the C-convention raise. So for full LTO.
+// RUN: %sp_clangxx -O2 -flto=thin -S -emit-llvm %s -o - | FileCheck %s --check-prefix=SPLIT
+// RUN: %sp_clangxx -O2 -flto -S -emit-llvm %s -o - | FileCheck %s --check-prefix=SPLIT
+// SPLIT-NOT: {{call|invoke}} {{.*}}@__safepoint_poll_slow
+// SPLIT:     call preserve_mostcc i32 @__safepoint_poll_check_preserve()
+// SPLIT:     call void @__safepoint_poll_raise()
+// SPLIT-NOT: {{call|invoke}} {{.*}}@__safepoint_poll_slow
 
 #include "harness.h"
 

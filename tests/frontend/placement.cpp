@@ -67,7 +67,8 @@ void handler() {
 // A function that was nounwind before instrumentation no longer is, and its
 // caller keeps the cleanup for R (the loop is defined before the caller).
 // Optimized, a slow call without a landing pad in its function keeps the
-// loop's registers (preserve_most); an invoke keeps the C convention.
+// loop's registers (preserve_most); an invoke is split into a preserve_most
+// check and a C-convention raise into the landing pad.
 // OPT-LABEL: define {{.*}}@_Z4spinv(
 // OPT-NOT:     nounwind
 // OPT:         call preserve_mostcc void @__safepoint_poll_slow_preserve()
@@ -76,7 +77,8 @@ void spin() {
     asm volatile("" : : "r"(i));
 }
 // OPT-LABEL: define {{.*}}@_Z6callerv(
-// OPT:         invoke void @__safepoint_poll_slow()
+// OPT:         call preserve_mostcc i32 @__safepoint_poll_check_preserve()
+// OPT:         invoke void @__safepoint_poll_raise()
 // OPT:         landingpad
 // OPT:         call void @_ZN1RD1Ev(
 void caller() {

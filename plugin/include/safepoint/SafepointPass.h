@@ -119,18 +119,28 @@ public:
                               llvm::FunctionAnalysisManager &FAM);
 };
 
-/// At the end of the pipeline, on x86-64, when no LTO link follows: each
-/// poll's slow call that has no landing pad in its function (a `call`, not
-/// an `invoke`) calls __safepoint_poll_slow_preserve, whose preserve_most
-/// convention keeps every general-purpose register but R11, so that values
-/// live across the cold call need no callee-saved register or spill in the
-/// hot path. An invoke keeps the C convention: an unwinder restores only
-/// the C convention's callee-saved registers into a landing pad.
+/// At the end of the pipeline, on x86-64, each poll's slow call keeps the
+/// hot path's registers: the preserve_most convention keeps every
+/// general-purpose register but R11, so values live across the cold call
+/// need no callee-saved register or spill in the hot path.
+///  - A `call` (no landing pad) calls __safepoint_poll_slow_preserve, which
+///    may throw, when no LTO link follows (\p NoLinkTimeInlining).
+///  - An `invoke`, and every slow call when an LTO link may inline the code
+///    into a landing pad's scope, is split: a preserve_most check that cannot
+///    unwind (__safepoint_poll_check_preserve) and, if it took an exception, a
+///    C-convention raise that never returns (__safepoint_poll_raise). An
+///    unwinder restores only the C convention's callee-saved registers into a
+///    landing pad, and only the raise reaches one.
 class PreservingSlowPathPass
     : public llvm::PassInfoMixin<PreservingSlowPathPass> {
 public:
+  explicit PreservingSlowPathPass(bool NoLinkTimeInlining = true)
+      : NoLinkTimeInlining(NoLinkTimeInlining) {}
   llvm::PreservedAnalyses run(llvm::Function &F,
                               llvm::FunctionAnalysisManager &FAM);
+
+private:
+  bool NoLinkTimeInlining;
 };
 
 /// Measurement only (bench/run.sh --ablation, docs/performance.md): true if
@@ -171,8 +181,9 @@ enum class LTOMode {
 /// the pass-only plugin). For ThinLTO the pre-link pipeline stops before
 /// the vectorizer, whose passes then run in the linker, which does not load
 /// this plugin: the passes scheduled before the vectorizer run at the end of
-/// the pre-link pipeline instead. The preserving slow path is used only
-/// when no LTO link can inline the code again (PreservingSlowPathPass).
+/// the pre-link pipeline instead. The slow path that may throw with the
+/// preserve_most convention is used only when no LTO link can inline the
+/// code again; otherwise every slow call is split (PreservingSlowPathPass).
 void registerPasses(llvm::PassBuilder &PB, bool FrontendMarked,
                     Placement P = Placement::Default,
                     LTOMode LTO = LTOMode::Unknown);

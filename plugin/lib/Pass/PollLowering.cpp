@@ -67,6 +67,67 @@ LoadInst *loopPoll(BasicBlock &BB) {
   return Word;
 }
 
+/// Splits a slow call or invoke in two, so that the hot path keeps its
+/// registers (PreservingSlowPathPass):
+///
+///   slow:                               slow:
+///     invoke @__safepoint_poll_slow()     %t = call preserve_mostcc i32
+///         to %cont unwind %lpad  ==> @__safepoint_poll_check_preserve()
+///                                         br (%t != 0), %slow.raise, %cont
+///                                       slow.raise:
+///                                         invoke @__safepoint_poll_raise()
+///                                             to %slow.unreachable unwind
+///                                             %lpad
+///
+/// (a call: `call @__safepoint_poll_raise()` then `unreachable`). The check
+/// cannot unwind and the raise, which can, never returns: no value needs a
+/// register of the preserve_most convention on an unwind edge, which an
+/// unwinder would not restore, even if the link inlines this code into a
+/// landing pad's scope.
+static void splitSlowCall(CallBase &Slow, FunctionCallee Check,
+                          FunctionCallee Raise) {
+  BasicBlock *BB = Slow.getParent();
+  LLVMContext &Ctx = Slow.getContext();
+  Function *F = BB->getParent();
+  BasicBlock *Cont;
+  if (auto *II = dyn_cast<InvokeInst>(&Slow))
+    Cont = II->getNormalDest();
+  else if (auto *Br = dyn_cast<BranchInst>(Slow.getNextNode());
+           Br && Br->isUnconditional())
+    Cont = Br->getSuccessor(0); // lowering's `br %cont`
+  else
+    Cont = SplitBlock(BB, Slow.getNextNode());
+  auto *RaiseBB =
+      BasicBlock::Create(Ctx, BB->getName() + ".raise", F, BB->getNextNode());
+  CallBase *Throw;
+  if (auto *II = dyn_cast<InvokeInst>(&Slow)) {
+    auto *Unreach =
+        BasicBlock::Create(Ctx, BB->getName() + ".unreachable", F, Cont);
+    new UnreachableInst(Ctx, Unreach);
+    Throw = InvokeInst::Create(Raise, Unreach, II->getUnwindDest(), {}, "",
+                               RaiseBB);
+    II->getUnwindDest()->replacePhiUsesWith(BB, RaiseBB);
+  } else {
+    Throw = CallInst::Create(Raise, "", RaiseBB);
+    new UnreachableInst(Ctx, RaiseBB);
+  }
+  Throw->setDebugLoc(Slow.getDebugLoc());
+
+  IRBuilder<> B(&Slow);
+  B.SetCurrentDebugLocation(Slow.getDebugLoc());
+  CallInst *T = B.CreateCall(Check);
+  T->setCallingConv(CallingConv::PreserveMost);
+  Value *Taken = B.CreateICmpNE(T, B.getInt32(0));
+  if (isa<InvokeInst>(Slow)) {
+    B.CreateCondBr(Taken, RaiseBB, Cont);
+  } else {
+    BB->getTerminator()->eraseFromParent(); // the branch to Cont
+    B.SetInsertPoint(BB);
+    B.CreateCondBr(Taken, RaiseBB, Cont);
+  }
+  Slow.eraseFromParent();
+}
+
 PreservedAnalyses PreservingSlowPathPass::run(Function &F,
                                               FunctionAnalysisManager &) {
   Module &M = *F.getParent();
@@ -74,25 +135,52 @@ PreservedAnalyses PreservingSlowPathPass::run(Function &F,
       ablated("preserve-slow"))
     return PreservedAnalyses::all();
   SmallVector<CallInst *, 8> Calls;
-  for (Instruction &I : instructions(F))
-    if (auto *CI = dyn_cast<CallInst>(&I); CI && isSlowCall(*CI))
+  SmallVector<CallBase *, 8> Split;
+  for (Instruction &I : instructions(F)) {
+    if (!isSlowCall(I))
+      continue;
+    auto *CI = dyn_cast<CallInst>(&I);
+    if (CI && NoLinkTimeInlining)
       Calls.push_back(CI);
-  if (Calls.empty())
+    else
+      Split.push_back(cast<CallBase>(&I));
+  }
+  if (Calls.empty() && Split.empty())
     return PreservedAnalyses::all();
-  FunctionCallee Preserve = M.getOrInsertFunction(
-      abi::PollSlowPreserve, Type::getVoidTy(M.getContext()));
-  if (auto *PF = dyn_cast<Function>(Preserve.getCallee())) {
-    PF->setCallingConv(CallingConv::PreserveMost);
-    PF->addFnAttr(Attribute::Cold);
-    PF->addFnAttr(Attribute::NoInline);
+  LLVMContext &Ctx = M.getContext();
+  auto Declare = [&](StringRef Name, Type *Ret, bool Preserve) {
+    FunctionCallee FC = M.getOrInsertFunction(Name, Ret);
+    if (auto *Fn = dyn_cast<Function>(FC.getCallee())) {
+      if (Preserve)
+        Fn->setCallingConv(CallingConv::PreserveMost);
+      Fn->addFnAttr(Attribute::Cold);
+      Fn->addFnAttr(Attribute::NoInline);
+    }
+    return FC;
+  };
+  if (!Calls.empty()) {
+    FunctionCallee Preserve =
+        Declare(abi::PollSlowPreserve, Type::getVoidTy(Ctx), true);
+    for (CallInst *CI : Calls) {
+      CI->setCalledFunction(Preserve);
+      CI->setCallingConv(CallingConv::PreserveMost);
+    }
   }
-  for (CallInst *CI : Calls) {
-    CI->setCalledFunction(Preserve);
-    CI->setCallingConv(CallingConv::PreserveMost);
+  if (Split.empty()) {
+    PreservedAnalyses PA;
+    PA.preserveSet<CFGAnalyses>();
+    return PA;
   }
-  PreservedAnalyses PA;
-  PA.preserveSet<CFGAnalyses>();
-  return PA;
+  FunctionCallee Check =
+      Declare(abi::PollCheckPreserve, Type::getInt32Ty(Ctx), true);
+  if (auto *Fn = dyn_cast<Function>(Check.getCallee()))
+    Fn->setDoesNotThrow();
+  FunctionCallee Raise = Declare(abi::PollRaise, Type::getVoidTy(Ctx), false);
+  if (auto *Fn = dyn_cast<Function>(Raise.getCallee()))
+    Fn->setDoesNotReturn();
+  for (CallBase *CB : Split)
+    splitSlowCall(*CB, Check, Raise);
+  return PreservedAnalyses::none();
 }
 
 static bool isMarkerCall(const Instruction &I, const Function *Marker) {

@@ -132,6 +132,8 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
           return Add(PollUnrollPass());
         if (Name == "safepoint-preserve-slow")
           return Add(PreservingSlowPathPass());
+        if (Name == "safepoint-preserve-slow-lto")
+          return Add(PreservingSlowPathPass(/*NoLinkTimeInlining=*/false));
         if (Name == "safepoint-dispatch-dup")
           return Add(DispatchDuplicationPass());
         // safepoint, safepoint-ir, safepoint<naive>, safepoint-ir<naive>
@@ -195,9 +197,9 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
         // After every IR pass that could merge the copies again.
         if (P == Placement::Default)
           FPM.addPass(DispatchDuplicationPass());
-        // No inlining follows: a slow call cannot become an invoke any more.
-        if (LTO == LTOMode::None || NoLTO)
-          FPM.addPass(PreservingSlowPathPass());
+        // Unless no inlining follows, which could turn a call of the slow
+        // path into an invoke, every slow call is split.
+        FPM.addPass(PreservingSlowPathPass(LTO == LTOMode::None || NoLTO));
         MPM.addPass(createModuleToFunctionPassAdaptor(std::move(FPM)));
       });
 }

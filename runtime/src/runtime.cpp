@@ -560,6 +560,13 @@ __safepoint_poll_check_preserve() noexcept {
     }
   } catch (...) { // a handler's own exception: thrown from the poll too
     t_armed = std::current_exception();
+    if (!t_armed) { // not a C++ exception: nothing to hand to the raise
+      std::fputs("safepoint: an interrupt handler run at a poll ended with a "
+                 "foreign exception (e.g. pthread_cancel's forced unwind), "
+                 "which the split slow path cannot carry (docs/abi.md)\n",
+                 stderr);
+      std::abort();
+    }
     return 1;
   }
 }

@@ -497,6 +497,16 @@ step deliver_step(void *site, bool may_throw, std::exception_ptr &out) {
   return step::raise;
 }
 
+/// Steps until a step is not `again`: handshakes run, withdrawn interrupts
+/// skipped. Shared by deliver() and the split slow path's check.
+[[gnu::always_inline]] inline step next_step(void *site, bool may_throw,
+                                             std::exception_ptr &out) {
+  step s;
+  while ((s = deliver_step(site, may_throw, out)) == step::again) {
+  }
+  return s;
+}
+
 /// The delivery loop of every poll. Runs queued handshakes, skips withdrawn
 /// interrupts, offers the oldest exception to the handlers and throws it.
 /// Returns normally if nothing is to be thrown now. With \p may_throw false
@@ -510,19 +520,17 @@ step deliver_step(void *site, bool may_throw, std::exception_ptr &out) {
 /// _Unwind_Resume; with the loop's locals alive across the throw, a poll's
 /// throw ran 42.7k instructions against 19.0k now (docs/performance.md).
 [[gnu::always_inline]] inline bool deliver(void *site, bool may_throw) {
-  for (;;) {
-    std::exception_ptr e;
-    switch (deliver_step(site, may_throw, e)) {
-    case step::done:
-      return false;
-    case step::deliverable:
-      return true;
-    case step::again:
-      continue;
-    case step::raise:
-      std::rethrow_exception(std::move(e));
-    }
+  std::exception_ptr e;
+  switch (next_step(site, may_throw, e)) {
+  case step::done:
+  case step::again: // not returned by next_step
+    return false;
+  case step::deliverable:
+    return true;
+  case step::raise:
+    break;
   }
+  std::rethrow_exception(std::move(e));
 }
 
 } // namespace
@@ -539,46 +547,37 @@ namespace {
 /// What __safepoint_poll_check_preserve took for __safepoint_poll_raise to
 /// throw: set and cleared between the two calls of one poll.
 thread_local std::exception_ptr t_armed;
+
+/// Ends the process after a misuse of the split slow path (docs/abi.md).
+[[noreturn]] void split_slow_path_misuse(const char *what) noexcept {
+  std::fprintf(stderr, "safepoint: %s (docs/abi.md)\n", what);
+  std::abort();
+}
 } // namespace
 
 extern "C" SAFEPOINT_PRESERVE_MOST int
 __safepoint_poll_check_preserve() noexcept {
-  void *site = __builtin_return_address(0);
   try {
-    for (;;) {
-      std::exception_ptr e;
-      switch (deliver_step(site, true, e)) {
-      case step::done:
-      case step::deliverable: // only without may_throw
-        return 0;
-      case step::again:
-        continue;
-      case step::raise:
-        t_armed = std::move(e);
-        return 1;
-      }
-    }
+    std::exception_ptr e;
+    if (next_step(__builtin_return_address(0), true, e) != step::raise)
+      return 0;
+    t_armed = std::move(e);
   } catch (...) { // a handler's own exception: thrown from the poll too
     t_armed = std::current_exception();
-    if (!t_armed) { // not a C++ exception: nothing to hand to the raise
-      std::fputs("safepoint: an interrupt handler run at a poll ended with a "
-                 "foreign exception (e.g. pthread_cancel's forced unwind), "
-                 "which the split slow path cannot carry (docs/abi.md)\n",
-                 stderr);
-      std::abort();
-    }
-    return 1;
+    if (!t_armed) // not a C++ exception: nothing to hand to the raise
+      split_slow_path_misuse(
+          "an interrupt handler run at a poll ended with a foreign exception "
+          "(e.g. pthread_cancel's forced unwind), which the split slow path "
+          "cannot carry");
   }
+  return 1;
 }
 
 extern "C" void __safepoint_poll_raise() {
-  if (!t_armed) {
-    std::fputs("safepoint: __safepoint_poll_raise called without an "
-               "exception taken by __safepoint_poll_check_preserve "
-               "(docs/abi.md)\n",
-               stderr);
-    std::abort();
-  }
+  if (!t_armed)
+    split_slow_path_misuse("__safepoint_poll_raise called without an "
+                           "exception taken by "
+                           "__safepoint_poll_check_preserve");
   std::rethrow_exception(std::exchange(t_armed, nullptr));
 }
 

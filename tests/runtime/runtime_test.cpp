@@ -74,14 +74,19 @@ void poll_until_interrupted(
     safepoint::poll();
 }
 
-/// Polls once; returns the Seq delivered or -1 if nothing was thrown.
-int poll_seq() {
+/// Runs \p f; returns the Seq it threw or -1 if it threw nothing.
+template <class F> int seq_thrown_by(F &&f) {
   try {
-    safepoint::poll();
+    f();
   } catch (const Seq &s) {
     return s.n;
   }
   return -1;
+}
+
+/// Polls once; returns the Seq delivered or -1 if nothing was thrown.
+int poll_seq() {
+  return seq_thrown_by([] { safepoint::poll(); });
 }
 
 /// Increments __safepoint_mask_depth like a compiler mask, for a scope.
@@ -941,21 +946,10 @@ TEST_F(Runtime, AbiEntryPoints) {
   const safepoint::handle self = safepoint::this_thread::handle();
   ASSERT_TRUE(safepoint::interrupt(self, Seq{1}));
   ASSERT_TRUE(safepoint::interrupt(self, Seq{2}));
-  int got = -1;
-  try {
-    __safepoint_poll_marker(SAFEPOINT_SITE_ENTRY);
-  } catch (const Seq &s) {
-    got = s.n;
-  }
-  EXPECT_EQ(got, 1);
+  EXPECT_EQ(
+      seq_thrown_by([] { __safepoint_poll_marker(SAFEPOINT_SITE_ENTRY); }), 1);
   EXPECT_NE(__safepoint_pending, 0u) << "one more is queued";
-  got = -1;
-  try {
-    __safepoint_poll_slow();
-  } catch (const Seq &s) {
-    got = s.n;
-  }
-  EXPECT_EQ(got, 2);
+  EXPECT_EQ(seq_thrown_by(__safepoint_poll_slow), 2);
   EXPECT_EQ(__safepoint_pending, 0u);
 }
 
@@ -968,13 +962,7 @@ TEST_F(Runtime, SplitSlowPath) {
   ASSERT_TRUE(safepoint::interrupt(self, Seq{2}));
   ASSERT_EQ(__safepoint_poll_check_preserve(), 1);
   EXPECT_NE(__safepoint_pending, 0u) << "one more is queued";
-  int got = -1;
-  try {
-    __safepoint_poll_raise();
-  } catch (const Seq &s) {
-    got = s.n;
-  }
-  EXPECT_EQ(got, 1);
+  EXPECT_EQ(seq_thrown_by(__safepoint_poll_raise), 1);
   {
     // Deferred (here: in a masked scope): nothing taken, nothing lost.
     safepoint::no_interrupts mask;
@@ -982,13 +970,7 @@ TEST_F(Runtime, SplitSlowPath) {
   }
   ASSERT_EQ(__safepoint_poll_check_preserve(), 1);
   EXPECT_EQ(__safepoint_pending, 0u);
-  got = -1;
-  try {
-    __safepoint_poll_raise();
-  } catch (const Seq &s) {
-    got = s.n;
-  }
-  EXPECT_EQ(got, 2);
+  EXPECT_EQ(seq_thrown_by(__safepoint_poll_raise), 2);
 }
 
 // A handler's own exception is taken by the check, in place of the

@@ -118,14 +118,13 @@ static void splitSlowCall(CallBase &Slow, FunctionCallee Check,
   CallInst *T = B.CreateCall(Check);
   T->setCallingConv(CallingConv::PreserveMost);
   Value *Taken = B.CreateICmpNE(T, B.getInt32(0));
-  if (isa<InvokeInst>(Slow)) {
-    B.CreateCondBr(Taken, RaiseBB, Cont);
-  } else {
-    BB->getTerminator()->eraseFromParent(); // the branch to Cont
-    B.SetInsertPoint(BB);
-    B.CreateCondBr(Taken, RaiseBB, Cont);
-  }
-  Slow.eraseFromParent();
+  // The branch replaces BB's terminator: the invoke, or the branch to Cont.
+  Instruction *Term = BB->getTerminator();
+  B.SetInsertPoint(Term);
+  B.CreateCondBr(Taken, RaiseBB, Cont);
+  Term->eraseFromParent();
+  if (Term != &Slow)
+    Slow.eraseFromParent();
 }
 
 PreservedAnalyses PreservingSlowPathPass::run(Function &F,

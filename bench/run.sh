@@ -45,7 +45,7 @@
 #                        chunk-calls, library-nothrow, entry, entry-tree,
 #                        recursion-rotate, dispatch-dup, volatile-poll,
 #                        strip-mine-version, promote-loads, poll-unroll,
-#                        preserve-slow;
+#                        preserve-slow, redundant-polls;
 #                        '+' combines),
 #                        named no-<item>
 #

@@ -44,6 +44,11 @@ inline constexpr const char *ChunkPollMD = "safepoint.chunk";
 /// may move to a chunk boundary.
 inline constexpr const char *LoopPollMD = "safepoint.loop";
 
+/// Metadata kind on the pending-word load of a poll that others were merged
+/// into (RedundantPollEliminationPass): `!{i32 N}`, the largest distance in IR
+/// instructions from it to a poll removed in its favour.
+inline constexpr const char *MergedPollMD = "safepoint.merged";
+
 struct SafepointPassOptions {
   Placement Where = Placement::Default;
   /// Pass-plugin mode (-fpass-plugin without the Clang plugin): the IR has no
@@ -107,6 +112,18 @@ public:
                               llvm::FunctionAnalysisManager &FAM);
 };
 
+/// In the function simplification pipeline, after inlining: removes a poll
+/// (not a loop's) when, on every path to it, a poll that stays ran at most
+/// RedundantPollBudget IR instructions before, with no call that may unwind
+/// in between: the entry polls of inlined callees (RedundantPolls.cpp).
+/// Default placement.
+class RedundantPollEliminationPass
+    : public llvm::PassInfoMixin<RedundantPollEliminationPass> {
+public:
+  llvm::PreservedAnalyses run(llvm::Function &F,
+                              llvm::FunctionAnalysisManager &FAM);
+};
+
 /// At the end of the optimization pipeline: gives each poll that branches to
 /// a small block ending in `indirectbr` (GNU computed goto's shared dispatch)
 /// its own copy of that block, so that every bytecode handler keeps its own
@@ -148,7 +165,8 @@ private:
 /// Technique, which the default placement then leaves out: bounded-loops,
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
 /// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
-/// promote-loads, poll-unroll, preserve-slow. Never set it otherwise.
+/// promote-loads, poll-unroll, preserve-slow, redundant-polls. Never set it
+/// otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

@@ -134,6 +134,8 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
           return Add(PreservingSlowPathPass());
         if (Name == "safepoint-preserve-slow-lto")
           return Add(PreservingSlowPathPass(/*NoLinkTimeInlining=*/false));
+        if (Name == "safepoint-redundant-polls")
+          return Add(RedundantPollEliminationPass());
         if (Name == "safepoint-dispatch-dup")
           return Add(DispatchDuplicationPass());
         // safepoint, safepoint-ir, safepoint<naive>, safepoint-ir<naive>
@@ -167,6 +169,15 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
             Level.getSpeedupLevel() > 0 && Level.getSizeLevel() == 0;
         MPM.addPass(SafepointPass(Opts));
       });
+  // After inlining, before GVN and the loop passes, which then see fewer
+  // slow calls; again after every later InstCombine (PeepholeEP), whose
+  // runs MergedPollMD keeps within the bound.
+  if (P == Placement::Default)
+    PB.registerPeepholeEPCallback(
+        [](FunctionPassManager &FPM, OptimizationLevel Level) {
+          if (Level.getSpeedupLevel() > 0)
+            FPM.addPass(RedundantPollEliminationPass());
+        });
   auto BeforeVectorizer = [P](FunctionPassManager &FPM,
                                OptimizationLevel Level) {
     if (P == Placement::Default) {

@@ -1,4 +1,4 @@
-; After inlining, a poll that runs at most 64 IR instructions after a poll
+; After inlining, a poll that runs at most 256 IR instructions after a poll
 ; that stays, on every path and with no call that may unwind in between,
 ; is removed with its slow path; the poll that stays records how far after
 ; it the removed one was (!safepoint.merged), and a later run counts that
@@ -54,11 +54,11 @@ lpad:
   resume { ptr, i32 } %lp
 }
 
-; The budget counts the record: 5 + 59 fits in 64, 5 + 60 does not.
+; The budget counts the record: 5 + 251 fits in 256, 5 + 252 does not.
 ; CHECK-LABEL: define void @recorded(
-; CHECK:         %w1 = load volatile i32, ptr %tls, align 4, !safepoint.merged [[M64:![0-9]+]]
+; CHECK:         %w1 = load volatile i32, ptr %tls, align 4, !safepoint.merged [[M256:![0-9]+]]
 ; CHECK-NOT:     %w2 = load
-; CHECK:         %w3 = load volatile i32, ptr %tls, align 4, !safepoint.merged [[M60:![0-9]+]]
+; CHECK:         %w3 = load volatile i32, ptr %tls, align 4, !safepoint.merged [[M252:![0-9]+]]
 define void @recorded() {
 entry:
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
@@ -69,14 +69,14 @@ slow1:
   call void @__safepoint_poll_slow()
   br label %a
 a:
-  %w2 = load volatile i32, ptr %tls, align 4, !safepoint.merged !{i32 59}
+  %w2 = load volatile i32, ptr %tls, align 4, !safepoint.merged !{i32 251}
   %p2 = icmp ne i32 %w2, 0
   br i1 %p2, label %slow2, label %b
 slow2:
   call void @__safepoint_poll_slow()
   br label %b
 b:
-  %w3 = load volatile i32, ptr %tls, align 4, !safepoint.merged !{i32 60}
+  %w3 = load volatile i32, ptr %tls, align 4, !safepoint.merged !{i32 252}
   %p3 = icmp ne i32 %w3, 0
   br i1 %p3, label %slow3, label %c
 slow3:
@@ -86,15 +86,18 @@ c:
   ret void
 }
 
-; A call that may unwind may have polled, but what it ran after its last
-; poll is not counted: the poll after it stays. A call that cannot unwind
-; counts as one instruction.
+; After a call that may unwind to a declaration (code that may be
+; uninstrumented) the distance is unknown: the poll after it stays. A call
+; to a definition counts as one instruction (the callee polls before
+; unbounded work), as does a call that cannot unwind.
 ; CHECK-LABEL: define void @calls(
 ; CHECK:         %w1 = load volatile
 ; CHECK:         call void @may_throw()
-; CHECK:         %w2 = load volatile i32, ptr %tls, align 4, !safepoint.merged [[M6]]
+; CHECK:         %w2 = load volatile i32, ptr %tls, align 4, !safepoint.merged [[M10:![0-9]+]]
 ; CHECK:         call void @no_throw()
 ; CHECK-NOT:     %w3 = load
+; CHECK:         call void @defined()
+; CHECK-NOT:     %w4 = load
 ; CHECK:         ret void
 define void @calls() {
 entry:
@@ -122,6 +125,19 @@ slow3:
   call void @__safepoint_poll_slow()
   br label %c
 c:
+  call void @defined()
+  %w4 = load volatile i32, ptr %tls, align 4
+  %p4 = icmp ne i32 %w4, 0
+  br i1 %p4, label %slow4, label %d
+slow4:
+  call void @__safepoint_poll_slow()
+  br label %d
+d:
+  ret void
+}
+
+define void @defined() {
+  call void @may_throw()
   ret void
 }
 
@@ -268,6 +284,7 @@ b:
 }
 
 ; CHECK-DAG: [[M6]] = !{i32 6}
-; CHECK-DAG: [[M64]] = !{i32 64}
-; CHECK-DAG: [[M60]] = !{i32 60}
+; CHECK-DAG: [[M256]] = !{i32 256}
+; CHECK-DAG: [[M252]] = !{i32 252}
 ; CHECK-DAG: [[M5]] = !{i32 5}
+; CHECK-DAG: [[M10]] = !{i32 10}

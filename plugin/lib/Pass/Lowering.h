@@ -54,10 +54,11 @@ inline constexpr uint64_t PollUnrollPathBudget = 32;
 /// ...and its body has at most this many in all.
 inline constexpr uint64_t PollUnrollSizeBudget = 128;
 
-/// Redundant polls (RedundantPolls.cpp): a poll runs at most this many IR
-/// instructions after one that stays, on every path, is removed. Part of the
-/// work bound in docs/safety-model.md.
-inline constexpr uint64_t RedundantPollBudget = 64;
+/// Redundant polls (RedundantPolls.cpp): a poll that runs at most this many
+/// IR instructions after one that stays, on every path, is removed: as much
+/// as a small call tree may run after a call without an entry poll. Part of
+/// the work bound in docs/safety-model.md.
+inline constexpr uint64_t RedundantPollBudget = EntryTreeBudget;
 
 /// With Default placement, before lowerPollMarkers: gives each small directly
 /// self-recursive function with an entry marker internal copies without it,

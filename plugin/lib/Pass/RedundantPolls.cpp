@@ -145,12 +145,19 @@ void removePoll(const Poll &P) {
   }
 }
 
-/// True if \p I may run a poll this pass does not see: a call that may
-/// unwind (a function with a poll is never nounwind), other than the slow
-/// path's.
-bool mayPollElsewhere(const Instruction &I) {
+/// True if \p I is a call after which the work since the last poll is not
+/// known: one that may unwind (a function with a poll is never nounwind) to
+/// code this module does not define, which may be uninstrumented. A call to
+/// a definition here counts as one instruction, as in PollDistance: the
+/// callee polls before unbounded work, and runs at most its straight-line
+/// code after its last poll (docs/safety-model.md).
+bool forgetsDistance(const Instruction &I) {
   const auto *CB = dyn_cast<CallBase>(&I);
-  return CB && !isa<IntrinsicInst>(CB) && !CB->doesNotThrow() && !isSlowCall(I);
+  if (!CB || isa<IntrinsicInst>(CB) || CB->doesNotThrow() || isSlowCall(I))
+    return false;
+  const Function *Callee = CB->getCalledFunction();
+  return !Callee || Callee->isDeclaration() || Callee->isInterposable() ||
+         ablated("redundant-polls-calls");
 }
 
 unsigned removeRedundantPolls(Function &F, const GlobalVariable *Pending,
@@ -188,7 +195,7 @@ unsigned removeRedundantPolls(Function &F, const GlobalVariable *Pending,
     for (Instruction &I : *BB) {
       if (isa<PHINode>(I) || I.isDebugOrPseudoInst())
         continue;
-      if (mayPollElsewhere(I))
+      if (forgetsDistance(I))
         D.forget();
       else
         D.add(1);

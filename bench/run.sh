@@ -45,7 +45,8 @@
 #                        chunk-calls, library-nothrow, entry, entry-tree,
 #                        recursion-rotate, dispatch-dup, volatile-poll,
 #                        strip-mine-version, promote-loads, poll-unroll,
-#                        preserve-slow, redundant-polls;
+#                        preserve-slow, redundant-polls,
+#                        redundant-polls-calls;
 #                        '+' combines),
 #                        named no-<item>
 #

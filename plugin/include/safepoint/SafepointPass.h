@@ -165,8 +165,9 @@ private:
 /// Technique, which the default placement then leaves out: bounded-loops,
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
 /// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
-/// promote-loads, poll-unroll, preserve-slow, redundant-polls. Never set it
-/// otherwise.
+/// promote-loads, poll-unroll, preserve-slow, redundant-polls,
+/// redundant-polls-calls (every call that may unwind ends a stretch). Never set
+/// it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

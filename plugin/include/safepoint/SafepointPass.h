@@ -44,6 +44,11 @@ inline constexpr const char *ChunkPollMD = "safepoint.chunk";
 /// may move to a chunk boundary.
 inline constexpr const char *LoopPollMD = "safepoint.loop";
 
+/// Metadata kind on the latch branch of a loop that lost its poll to
+/// SmallLoopPollsPass: `!{i32 N}`, the most iterations it runs, for
+/// PollDistance where SCEV has no bound.
+inline constexpr const char *BoundedTripsMD = "safepoint.trips";
+
 /// Metadata kind on the pending-word load of a poll that others were merged
 /// into (RedundantPollEliminationPass): `!{i32 N}`, the largest distance in IR
 /// instructions from it to a poll removed in its favour.
@@ -70,6 +75,17 @@ public:
   llvm::PreservedAnalyses run(llvm::Function &F,
                               llvm::FunctionAnalysisManager &FAM);
   static bool isRequired() { return true; }
+};
+
+/// Just before the vectorizer, first: a loop that runs at most
+/// SmallLoopTrips iterations by SCEV's maximum trip count, or because the
+/// value its exit tests starts at 1 or more and at least doubles (a
+/// bit-tree decoder's `while (symbol < 0x100)`), and whose nested loops
+/// poll, loses its poll (SmallLoops.cpp). Default placement.
+class SmallLoopPollsPass : public llvm::PassInfoMixin<SmallLoopPollsPass> {
+public:
+  llvm::PreservedAnalyses run(llvm::Function &F,
+                              llvm::FunctionAnalysisManager &FAM);
 };
 
 /// Just before the vectorizer: strip-mines countable innermost loops whose
@@ -165,7 +181,7 @@ private:
 /// Technique, which the default placement then leaves out: bounded-loops,
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
 /// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
-/// promote-loads, poll-unroll, preserve-slow, redundant-polls,
+/// promote-loads, poll-unroll, preserve-slow, redundant-polls, small-loops,
 /// redundant-polls-calls (every call that may unwind ends a stretch). Never set
 /// it otherwise.
 bool ablated(llvm::StringRef Technique);

@@ -4,10 +4,14 @@
 #define SAFEPOINT_LIB_PASS_LOWERING_H
 
 #include "safepoint/SafepointPass.h"
+#include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstrTypes.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
+
+#include <optional>
 
 namespace safepoint {
 
@@ -60,6 +64,16 @@ inline constexpr uint64_t PollUnrollSizeBudget = 128;
 /// the work bound in docs/safety-model.md.
 inline constexpr uint64_t RedundantPollBudget = EntryTreeBudget;
 
+/// Small loops (SmallLoops.cpp): a loop shown to run at most this many
+/// iterations loses its poll, as the frontend's bounded loops with opaque
+/// calls. Part of the work bound in docs/safety-model.md.
+inline constexpr unsigned SmallLoopTrips = 64;
+
+/// Why PollUnrollPass would not unroll the innermost loop \p L, which polls
+/// at its header, or nullopt if it would (PollUnrolling.cpp).
+std::optional<llvm::StringRef> whyNotPollUnrolled(llvm::Loop &L,
+                                                  llvm::LoopInfo &LI);
+
 /// With Default placement, before lowerPollMarkers: gives each small directly
 /// self-recursive function with an entry marker internal copies without it,
 /// its self-calls going round F, F.rot1, ..., back to F, so that the recursion
@@ -111,6 +125,24 @@ llvm::LoadInst *pollWord(const llvm::Instruction *Term);
 /// form the loop passes rewrite: its load is in \p BB and used only by the
 /// compare, which only the branch uses.
 llvm::LoadInst *loopPoll(llvm::BasicBlock &BB);
+
+/// A lowered poll that ends a block: its load, its branch, the slow side
+/// (a block reached only from here that starts with the slow call) and the
+/// fast side.
+struct LoweredPoll {
+  llvm::LoadInst *Word;
+  llvm::BranchInst *Br;
+  llvm::BasicBlock *Slow, *Fast;
+};
+
+/// The lowered poll that ends \p BB, if any.
+std::optional<LoweredPoll>
+loweredPollEnding(llvm::BasicBlock &BB, const llvm::GlobalVariable *Pending);
+
+/// Removes \p P: its block branches to the fast side, and the load and the
+/// compare go; the slow side is left unreachable, for the caller to delete
+/// (llvm::removeUnreachableBlocks).
+void removeLoweredPoll(const LoweredPoll &P);
 
 /// True if \p I loads the pending word \p Pending (a lowered poll's load).
 bool isPollLoad(const llvm::Instruction &I,

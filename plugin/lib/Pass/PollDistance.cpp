@@ -18,6 +18,7 @@
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
@@ -73,6 +74,10 @@ static bool inChunkLoop(const Loop &L) {
 static uint64_t loopCost(const Loop &L, const LoopInfo &LI,
                          ScalarEvolution &SE) {
   uint64_t Trips = SE.getSmallConstantMaxTripCount(&L);
+  // A bound SCEV does not see, recorded by SmallLoopPollsPass.
+  if (const BasicBlock *Latch = L.getLoopLatch(); Trips == 0 && Latch)
+    if (const MDNode *MD = Latch->getTerminator()->getMetadata(BoundedTripsMD))
+      Trips = mdconst::extract<ConstantInt>(MD->getOperand(0))->getZExtValue();
   if (Trips == 0) {
     // A symbolic bound whose range is small, e.g. umin(n - i, Chunk) of a
     // strip-mined loop.

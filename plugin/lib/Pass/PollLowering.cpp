@@ -29,6 +29,7 @@
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#include "llvm/Transforms/Utils/Local.h"
 
 using namespace llvm;
 
@@ -57,6 +58,42 @@ LoadInst *pollWord(const Instruction *Term) {
   const auto *Zero = dyn_cast<ConstantInt>(Cmp->getOperand(1));
   return Zero && Zero->isZero() ? dyn_cast<LoadInst>(Cmp->getOperand(0))
                                 : nullptr;
+}
+
+std::optional<LoweredPoll> loweredPollEnding(BasicBlock &BB,
+                                             const GlobalVariable *Pending) {
+  auto *Br = dyn_cast<BranchInst>(BB.getTerminator());
+  LoadInst *Word = pollWord(Br);
+  if (!Word || !isPollLoad(*Word, Pending))
+    return std::nullopt;
+  // `!= 0` takes the first successor when pending, `== 0` the second.
+  bool Ne =
+      cast<ICmpInst>(Br->getCondition())->getPredicate() == ICmpInst::ICMP_NE;
+  BasicBlock *Slow = Br->getSuccessor(Ne ? 0 : 1);
+  BasicBlock *Fast = Br->getSuccessor(Ne ? 1 : 0);
+  auto First = find_if(*Slow, [](const Instruction &I) {
+    return !isa<PHINode>(I) && !I.isDebugOrPseudoInst();
+  });
+  if (Slow == Fast || Slow->getSinglePredecessor() != &BB ||
+      First == Slow->end() || !isSlowCall(*First))
+    return std::nullopt;
+  return LoweredPoll{Word, Br, Slow, Fast};
+}
+
+void removeLoweredPoll(const LoweredPoll &P) {
+  P.Slow->removePredecessor(P.Br->getParent());
+  BranchInst::Create(P.Fast, P.Br->getIterator())
+      ->setDebugLoc(P.Br->getDebugLoc());
+  auto *Cmp = cast<Instruction>(P.Br->getCondition());
+  P.Br->eraseFromParent();
+  if (Cmp->use_empty())
+    Cmp->eraseFromParent();
+  // The load is volatile, so not trivially dead: erase it here.
+  if (P.Word->use_empty()) {
+    Value *Addr = P.Word->getPointerOperand();
+    P.Word->eraseFromParent();
+    RecursivelyDeleteTriviallyDeadInstructions(Addr);
+  }
 }
 
 LoadInst *loopPoll(BasicBlock &BB) {

@@ -71,6 +71,49 @@ static void dropPoll(BasicBlock &BB, LoadInst &Word) {
   RecursivelyDeleteTriviallyDeadInstructions(Addr);
 }
 
+std::optional<StringRef> whyNotPollUnrolled(Loop &L, LoopInfo &LI) {
+  if (hasUnrollTransformation(&L) != TM_Unspecified)
+    return StringRef("it has unroll metadata");
+  // Size: what the copies add. Path: the longest way from the header to
+  // a latch or an exit, which one iteration runs at most (a switch
+  // dispatch loop is large, but an iteration runs one case).
+  uint64_t Size = 0, Path = 0;
+  DenseMap<BasicBlock *, uint64_t> PathTo;
+  LoopBlocksRPO RPO(&L);
+  RPO.perform(&LI);
+  for (BasicBlock *BB : RPO) {
+    uint64_t Here = 0;
+    for (Instruction &I : *BB) {
+      if (I.isDebugOrPseudoInst())
+        continue;
+      if (auto *CB = dyn_cast<CallBase>(&I)) {
+        if (isSlowCall(I))
+          continue;
+        if (!isa<IntrinsicInst>(CB) || CB->mayThrow())
+          return StringRef("it makes calls");
+      }
+      if (isa<IndirectBrInst>(I))
+        return StringRef("it dispatches through indirectbr");
+      ++Here;
+    }
+    uint64_t Before = 0;
+    if (BB != L.getHeader())
+      for (BasicBlock *Pred : predecessors(BB))
+        if (auto It = PathTo.find(Pred); It != PathTo.end())
+          Before = std::max(Before, It->second);
+    PathTo[BB] = Before + Here;
+    Path = std::max(Path, Before + Here);
+    Size += Here;
+  }
+  // Not counting the poll itself (TLS address, load, compare, branch).
+  Path -= std::min<uint64_t>(Path, PollFastPathInstrs + 1);
+  if (Size > PollUnrollSizeBudget)
+    return StringRef("its body is large");
+  if (Path > PollUnrollPathBudget)
+    return StringRef("an iteration runs long enough to hide its poll");
+  return std::nullopt;
+}
+
 namespace {
 
 class PollUnroller {
@@ -95,56 +138,17 @@ private:
   bool eligible(Loop &L) {
     if (!L.isInnermost() || !loopPoll(*L.getHeader()))
       return false;
-    auto Missed = [&](StringRef Why) {
-      ORE.emit([&] {
-        return OptimizationRemarkMissed(abi::RemarkName.data(),
-                                        "LoopPollNotUnrolled", L.getStartLoc(),
-                                        L.getHeader())
-               << "loop keeps its poll in every iteration, not unrolled: "
-               << Why;
-      });
-      return false;
-    };
-    if (hasUnrollTransformation(&L) != TM_Unspecified)
-      return Missed("it has unroll metadata");
-    // Size: what the copies add. Path: the longest way from the header to
-    // a latch or an exit, which one iteration runs at most (a switch
-    // dispatch loop is large, but an iteration runs one case).
-    uint64_t Size = 0, Path = 0;
-    DenseMap<BasicBlock *, uint64_t> PathTo;
-    LoopBlocksRPO RPO(&L);
-    RPO.perform(&LI);
-    for (BasicBlock *BB : RPO) {
-      uint64_t Here = 0;
-      for (Instruction &I : *BB) {
-        if (I.isDebugOrPseudoInst())
-          continue;
-        if (auto *CB = dyn_cast<CallBase>(&I)) {
-          if (isSlowCall(I))
-            continue;
-          if (!isa<IntrinsicInst>(CB) || CB->mayThrow())
-            return Missed("it makes calls");
-        }
-        if (isa<IndirectBrInst>(I))
-          return Missed("it dispatches through indirectbr");
-        ++Here;
-      }
-      uint64_t Before = 0;
-      if (BB != L.getHeader())
-        for (BasicBlock *Pred : predecessors(BB))
-          if (auto It = PathTo.find(Pred); It != PathTo.end())
-            Before = std::max(Before, It->second);
-      PathTo[BB] = Before + Here;
-      Path = std::max(Path, Before + Here);
-      Size += Here;
-    }
-    // Not counting the poll itself (TLS address, load, compare, branch).
-    Path -= std::min<uint64_t>(Path, PollFastPathInstrs + 1);
-    if (Size > PollUnrollSizeBudget)
-      return Missed("its body is large");
-    if (Path > PollUnrollPathBudget)
-      return Missed("an iteration runs long enough to hide its poll");
-    return true;
+    std::optional<StringRef> Why = whyNotPollUnrolled(L, LI);
+    if (!Why)
+      return true;
+    ORE.emit([&] {
+      return OptimizationRemarkMissed(abi::RemarkName.data(),
+                                      "LoopPollNotUnrolled", L.getStartLoc(),
+                                      L.getHeader())
+             << "loop keeps its poll in every iteration, not unrolled: "
+             << *Why;
+    });
+    return false;
   }
 
   bool unroll(Loop &L) {

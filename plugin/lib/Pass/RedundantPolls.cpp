@@ -101,50 +101,6 @@ void recordMerged(LoadInst &Word, uint64_t N) {
                                       Type::getInt32Ty(C), N))));
 }
 
-/// A lowered poll ending a block, as PollLowering emits it.
-struct Poll {
-  LoadInst *Word;
-  BranchInst *Br;
-  BasicBlock *Slow, *Fast;
-};
-
-std::optional<Poll> pollEnding(BasicBlock &BB, const GlobalVariable *Pending) {
-  auto *Br = dyn_cast<BranchInst>(BB.getTerminator());
-  LoadInst *Word = pollWord(Br);
-  if (!Word || !isPollLoad(*Word, Pending))
-    return std::nullopt;
-  // `!= 0` takes the first successor when pending, `== 0` the second.
-  bool Ne =
-      cast<ICmpInst>(Br->getCondition())->getPredicate() == ICmpInst::ICMP_NE;
-  BasicBlock *Slow = Br->getSuccessor(Ne ? 0 : 1);
-  BasicBlock *Fast = Br->getSuccessor(Ne ? 1 : 0);
-  auto First = find_if(*Slow, [](const Instruction &I) {
-    return !isa<PHINode>(I) && !I.isDebugOrPseudoInst();
-  });
-  if (Slow == Fast || Slow->getSinglePredecessor() != &BB ||
-      First == Slow->end() || !isSlowCall(*First))
-    return std::nullopt;
-  return Poll{Word, Br, Slow, Fast};
-}
-
-/// Removes \p P: its block branches to the fast side; the slow side is left
-/// unreachable, for the caller to delete.
-void removePoll(const Poll &P) {
-  P.Slow->removePredecessor(P.Br->getParent());
-  BranchInst::Create(P.Fast, P.Br->getIterator())
-      ->setDebugLoc(P.Br->getDebugLoc());
-  auto *Cmp = cast<Instruction>(P.Br->getCondition());
-  P.Br->eraseFromParent();
-  if (Cmp->use_empty())
-    Cmp->eraseFromParent();
-  // The load is volatile, so not trivially dead: erase it here.
-  if (P.Word->use_empty()) {
-    Value *Addr = P.Word->getPointerOperand();
-    P.Word->eraseFromParent();
-    RecursivelyDeleteTriviallyDeadInstructions(Addr);
-  }
-}
-
 /// True if \p I is a call after which the work since the last poll is not
 /// known: one that may unwind (a function with a poll is never nounwind) to
 /// code this module does not define, which may be uninstrumented. A call to
@@ -191,7 +147,7 @@ unsigned removeRedundantPolls(Function &F, const GlobalVariable *Pending,
       }
     }
 
-    std::optional<Poll> P = pollEnding(*BB, Pending);
+    std::optional<LoweredPoll> P = loweredPollEnding(*BB, Pending);
     for (Instruction &I : *BB) {
       if (isa<PHINode>(I) || I.isDebugOrPseudoInst())
         continue;
@@ -216,7 +172,7 @@ unsigned removeRedundantPolls(Function &F, const GlobalVariable *Pending,
                  << ore::NV("Distance", D.Work + Merged)
                  << " instructions before it";
         });
-        removePoll(*P);
+        removeLoweredPoll(*P);
         ++Removed;
       } else {
         D.Work = 0;

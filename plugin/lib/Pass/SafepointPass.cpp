@@ -124,6 +124,8 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
         };
         if (Name == "safepoint-distance")
           return Add(PollDistancePass());
+        if (Name == "safepoint-small-loops")
+          return Add(SmallLoopPollsPass());
         if (Name == "safepoint-strip-mine")
           return Add(LateStripMinePass());
         if (Name == "safepoint-promote-loads")
@@ -181,6 +183,7 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
   auto BeforeVectorizer = [P](FunctionPassManager &FPM,
                                OptimizationLevel Level) {
     if (P == Placement::Default) {
+      FPM.addPass(SmallLoopPollsPass());
       FPM.addPass(LateStripMinePass());
       FPM.addPass(PollLoadPromotionPass());
       // Unrolling trades code size for speed: not at -Os/-Oz.

@@ -85,6 +85,62 @@ exit:
   ret i32 %next
 }
 
+; Testing the next value, a start that may be large (an odd argument)
+; doubles without nuw: its first doubling may wrap to 0, which then stays 0.
+; The poll stays; with nuw it goes.
+; CHECK-LABEL: define i32 @large_start(
+; CHECK:         load volatile
+; CHECK-LABEL: define i32 @large_start_nuw(
+; CHECK-NOT:     load volatile
+; CHECK:         ret i32
+define i32 @large_start(i32 %x) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %start = or i32 %x, 1
+  br label %loop
+loop:
+  %s = phi i32 [ %start, %entry ], [ %next, %cont ]
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !{}
+  %p = icmp ne i32 %w, 0
+  br i1 %p, label %slow, label %cont
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+cont:
+  %b = call i1 @bit()
+  %z = zext i1 %b to i32
+  %twice = shl i32 %s, 1
+  %next = or i32 %twice, %z
+  %more = icmp ult i32 %next, 256
+  br i1 %more, label %loop, label %exit
+exit:
+  ret i32 %next
+}
+
+define i32 @large_start_nuw(i32 %x) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %start = or i32 %x, 1
+  br label %loop
+loop:
+  %s = phi i32 [ %start, %entry ], [ %next, %cont ]
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !{}
+  %p = icmp ne i32 %w, 0
+  br i1 %p, label %slow, label %cont
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+cont:
+  %b = call i1 @bit()
+  %z = zext i1 %b to i32
+  %twice = shl nuw i32 %s, 1
+  %next = or i32 %twice, %z
+  %more = icmp ult i32 %next, 256
+  br i1 %more, label %loop, label %exit
+exit:
+  ret i32 %next
+}
+
 ; A start proved at least 1 through a phi and an or, a value that doubles on
 ; one path and doubles plus one on the other, tested at the header
 ; (`while (s < 0x100)`): at most 9 iterations.

@@ -151,13 +151,21 @@ unsigned growthBound(const Loop &L, const DominatorTree &DT,
       if (Tested != &X && Tested != Next)
         continue;
       // While the loop goes on, X (or N) is below Limit: X fits in Bits.
-      unsigned Bits = (Limit - 1).getActiveBits();
+      // When N is tested, the first X is a start, which need not be below
+      // Limit: its own bits count, so that N cannot wrap there either.
+      unsigned Bits = (Limit - 1).getActiveBits(), WrapBits = Bits;
       SmallPtrSet<const PHINode *, 8> InProgress;
-      bool StartsAtOne = all_of(X.blocks(), [&](const BasicBlock *In) {
-        return L.contains(In) ||
-               atLeastOne(X.getIncomingValueForBlock(In), InProgress, Q);
-      });
-      if (StartsAtOne && atLeastTwice(Next, &X, Bits))
+      bool StartsAtOne = true;
+      for (const BasicBlock *In : X.blocks()) {
+        if (L.contains(In))
+          continue;
+        const Value *Start = X.getIncomingValueForBlock(In);
+        StartsAtOne &= atLeastOne(Start, InProgress, Q);
+        if (Tested == Next)
+          WrapBits = std::max(
+              WrapBits, computeKnownBits(Start, Q.DL).countMaxActiveBits());
+      }
+      if (StartsAtOne && atLeastTwice(Next, &X, WrapBits))
         return Bits + 1;
     }
   }

@@ -130,9 +130,9 @@ public:
 
 /// In the function simplification pipeline, after inlining: removes a poll
 /// (not a loop's) when, on every path to it, a poll that stays ran at most
-/// RedundantPollBudget IR instructions before, with no call that may unwind
-/// in between: the entry polls of inlined callees (RedundantPolls.cpp).
-/// Default placement.
+/// RedundantPollBudget IR instructions before, with no call in between that
+/// may unwind into code this module does not define: mostly the entry polls
+/// of inlined callees (RedundantPolls.cpp). Default placement.
 class RedundantPollEliminationPass
     : public llvm::PassInfoMixin<RedundantPollEliminationPass> {
 public:

@@ -18,10 +18,11 @@
 // The distance since the last poll that stays is a forward walk in reverse
 // post-order. It is unknown at the function entry, at a landing pad, on a
 // retreating edge (so every cycle keeps a poll) and after a call that may
-// unwind (it may poll, but what it ran after its last poll is not counted);
-// other instructions, calls that cannot unwind included, count one each, as
-// in PollDistance. Loop and chunk polls (LoopPollMD, ChunkPollMD) always
-// stay: the loop passes after this one rewrite them.
+// unwind into code this module does not define (which may be
+// uninstrumented); other instructions, calls to this module's functions and
+// calls that cannot unwind included, count one each, as in PollDistance.
+// Loop and chunk polls (LoopPollMD, ChunkPollMD) always stay: the loop
+// passes after this one rewrite them.
 //
 // The bound survives later runs (the pipeline runs this pass again after
 // more inlining): the load of each poll that stays records, in

@@ -46,7 +46,8 @@
 #                        recursion-rotate, dispatch-dup, volatile-poll,
 #                        strip-mine-version, promote-loads, poll-unroll,
 #                        preserve-slow, redundant-polls,
-#                        redundant-polls-calls;
+#                        redundant-polls-calls, small-loops,
+#                        entry-libcalls;
 #                        '+' combines),
 #                        named no-<item>
 #

@@ -1,11 +1,13 @@
 ; Entry polls are dropped where the function cannot recurse and does bounded
-; work before its first poll: every call goes to an intrinsic or to a small
+; work before its first poll: every call goes to an intrinsic, to a C
+; library string or memory function that cannot unwind, or to a small
 ; call tree (acyclic CFG, calls only small trees, at most 256 IR instructions
 ; in all, defined here and not interposable), and no such call lies on a
 ; cycle of the CFG that avoids every poll.
 ; RUN: %opt_sp -passes=safepoint -S %s 2>&1 | FileCheck %s
 ; RUN: %opt_sp -passes=safepoint -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: %opt_sp -passes='safepoint<naive>' -S %s 2>&1 | FileCheck %s --check-prefix=NAIVE
+; RUN: env SAFEPOINT_ABLATE=entry-libcalls %opt_sp -passes=safepoint -S %s 2>&1 | FileCheck %s --check-prefix=LIBCALLS
 
 declare void @__safepoint_poll_marker(i32)
 declare void @callee()
@@ -36,6 +38,54 @@ define void @caller() {
   call void @callee()
   ret void
 }
+
+; A call to a C library string or memory function that cannot unwind does
+; not keep the entry poll: it runs uninstrumented code and cannot call back.
+; The same function declared without nounwind, or another library function,
+; keeps it (its caller below too: a tree may call only leaves and trees).
+; CHECK-LABEL: define i32 @compare(
+; CHECK-NOT:     @__safepoint_poll_slow
+; CHECK:         ret i32
+; REMARK: no poll at entry of 'compare'
+; CHECK-LABEL: define i32 @compares_twice(
+; CHECK-NOT:     @__safepoint_poll_slow
+; CHECK:         ret i32
+; CHECK-LABEL: define i32 @compare_may_throw(
+; CHECK:         call void @__safepoint_poll_slow()
+; CHECK-LABEL: define i32 @sorts(
+; CHECK:         call void @__safepoint_poll_slow()
+; LIBCALLS-LABEL: define i32 @compare(
+; LIBCALLS:         call void @__safepoint_poll_slow()
+define i32 @compare(ptr %a, ptr %b, i64 %n) {
+  call void @__safepoint_poll_marker(i32 0)
+  %r = call i32 @memcmp(ptr %a, ptr %b, i64 %n) nounwind
+  ret i32 %r
+}
+
+define i32 @compares_twice(ptr %a, ptr %b, i64 %n) {
+  call void @__safepoint_poll_marker(i32 0)
+  %r = call i32 @compare(ptr %a, ptr %b, i64 %n)
+  %l = call i64 @strlen(ptr %a) nounwind
+  %t = trunc i64 %l to i32
+  %s = add i32 %r, %t
+  ret i32 %s
+}
+
+define i32 @compare_may_throw(ptr %a, ptr %b, i64 %n) {
+  call void @__safepoint_poll_marker(i32 0)
+  %r = call i32 @memcmp(ptr %a, ptr %b, i64 %n)
+  ret i32 %r
+}
+
+define i32 @sorts(ptr %a, i64 %n, ptr %cmp) {
+  call void @__safepoint_poll_marker(i32 0)
+  call void @qsort(ptr %a, i64 %n, i64 8, ptr %cmp) nounwind
+  ret i32 0
+}
+
+declare i32 @memcmp(ptr, ptr, i64)
+declare i64 @strlen(ptr)
+declare void @qsort(ptr, i64, i64, ptr)
 
 ; A small call tree: acyclic, calls only small trees defined here.
 ; CHECK-LABEL: define i32 @tree(

@@ -182,8 +182,8 @@ private:
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
 /// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
 /// promote-loads, poll-unroll, preserve-slow, redundant-polls, small-loops,
-/// redundant-polls-calls (every call that may unwind ends a stretch). Never set
-/// it otherwise.
+/// entry-libcalls, redundant-polls-calls (every call that may unwind ends a
+/// stretch). Never set it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

@@ -224,6 +224,21 @@ static bool isMarkerCall(const Instruction &I, const Function *Marker) {
   return CB && Marker && CB->getCalledFunction() == Marker;
 }
 
+/// True if \p CB calls a C library function that does only bounded work on
+/// its arguments and cannot call back into this program: the string and
+/// memory functions, declared nounwind (glibc's `__THROW`). What runs in it
+/// is uninstrumented code, outside the work bound; it cannot recurse into a
+/// caller. Calls to them do not keep a caller's entry poll.
+static bool isLeafLibraryCall(const CallBase &CB) {
+  static constexpr StringLiteral Leaves[] = {
+      "bcmp",    "memchr",  "memcmp",  "memcpy", "memmove",
+      "memrchr", "memset",  "strchr",  "strcmp", "strlen",
+      "strncmp", "strnlen", "strrchr", "wcslen", "wmemcmp"};
+  const Function *Callee = CB.getCalledFunction();
+  return Callee && Callee->isDeclaration() && CB.doesNotThrow() &&
+         is_contained(Leaves, Callee->getName()) && !ablated("entry-libcalls");
+}
+
 namespace {
 /// Decides which entry polls the default placement drops (see
 /// docs/safety-model.md, "The work bound"). An entry poll exists only to
@@ -232,15 +247,17 @@ namespace {
 /// that matters:
 ///
 ///  * a *small call tree* (isSmallTree): a function with an acyclic CFG whose
-///    calls all go to intrinsics or to small call trees defined in this
+///    calls all go to intrinsics, to leaf library functions
+///    (isLeafLibraryCall) or to small call trees defined in this
 ///    module (not interposable), with at most EntryTreeBudget IR
 ///    instructions over the whole tree, each call site counting its callee's
 ///    tree. It cannot recurse and its total work is that number;
-///  * a function whose calls all go to intrinsics or to small call trees,
-///    none of them on a cycle of its CFG that avoids every poll and is
-///    reachable from the entry without crossing a poll: it cannot recurse,
-///    and from its entry to its first poll or return it runs at most its
-///    straight-line code, its bounded loops and one small tree per call site.
+///  * a function whose calls all go to intrinsics, leaf library functions
+///    or small call trees, none of the trees on a cycle of its CFG that avoids
+///    every poll and is reachable from the entry without crossing a poll: it
+///    cannot recurse, and from its entry to its first poll or return it runs at
+///    most its straight-line code, its bounded loops and one small tree per
+///    call site.
 class EntryPolicy {
 public:
   explicit EntryPolicy(const Function *Marker) : Marker(Marker) {}
@@ -258,7 +275,8 @@ public:
     SmallVector<const BasicBlock *, 8> CallBlocks;
     for (const Instruction &I : instructions(F)) {
       const auto *CB = dyn_cast<CallBase>(&I);
-      if (!CB || isa<IntrinsicInst>(CB) || CB->getCalledFunction() == Marker)
+      if (!CB || isa<IntrinsicInst>(CB) || CB->getCalledFunction() == Marker ||
+          isLeafLibraryCall(*CB))
         continue;
       const Function *Callee = CB->getCalledFunction();
       if (!Callee || Callee == &F || treeCost(*Callee, 1) > EntryTreeBudget)
@@ -302,7 +320,7 @@ private:
         continue;
       ++Total;
       const auto *CB = dyn_cast<CallBase>(&I);
-      if (!CB || isa<IntrinsicInst>(CB))
+      if (!CB || isa<IntrinsicInst>(CB) || isLeafLibraryCall(*CB))
         continue;
       if (CB->getCalledFunction() == Marker) {
         // Only an entry marker (which this rule would drop) is allowed.

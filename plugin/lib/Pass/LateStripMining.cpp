@@ -613,13 +613,7 @@ private:
     // The header's poll goes.
     C.PollBr->eraseFromParent();
     BranchInst::Create(C.Cont, C.Header);
-    auto *Cmp = cast<Instruction>(C.Word->user_back());
-    Cmp->eraseFromParent();
-    Value *OldAddr = C.Word->getPointerOperand();
-    C.Word->eraseFromParent();
-    if (auto *AddrI = dyn_cast<Instruction>(OldAddr);
-        AddrI && AddrI->use_empty())
-      AddrI->eraseFromParent();
+    eraseDeadPollCheck(*cast<Instruction>(C.Word->user_back()), *C.Word);
     DeleteDeadBlocks(C.Slow.Blocks);
     // In the chunks, a refreshed value keeps its first value.
     if (Polled)

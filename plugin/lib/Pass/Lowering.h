@@ -144,6 +144,16 @@ loweredPollEnding(llvm::BasicBlock &BB, const llvm::GlobalVariable *Pending);
 /// (llvm::removeUnreachableBlocks).
 void removeLoweredPoll(const LoweredPoll &P);
 
+/// Once no branch uses them: erases a poll's compare \p Cmp and its load
+/// \p Word, which no pass would delete (it is volatile), with the TLS
+/// address if nothing else uses it.
+void eraseDeadPollCheck(llvm::Instruction &Cmp, llvm::LoadInst &Word);
+
+/// True if \p Word is the load of a loop's or a chunk's poll (LoopPollMD,
+/// ChunkPollMD): the loop passes own those, and each iteration of its loop
+/// (or chunk) runs it.
+bool isLoopOrChunkPoll(const llvm::LoadInst &Word);
+
 /// True if \p I loads the pending word \p Pending (a lowered poll's load).
 bool isPollLoad(const llvm::Instruction &I,
                 const llvm::GlobalVariable *Pending);

@@ -86,14 +86,21 @@ void removeLoweredPoll(const LoweredPoll &P) {
       ->setDebugLoc(P.Br->getDebugLoc());
   auto *Cmp = cast<Instruction>(P.Br->getCondition());
   P.Br->eraseFromParent();
-  if (Cmp->use_empty())
-    Cmp->eraseFromParent();
-  // The load is volatile, so not trivially dead: erase it here.
-  if (P.Word->use_empty()) {
-    Value *Addr = P.Word->getPointerOperand();
-    P.Word->eraseFromParent();
-    RecursivelyDeleteTriviallyDeadInstructions(Addr);
-  }
+  eraseDeadPollCheck(*Cmp, *P.Word);
+}
+
+void eraseDeadPollCheck(Instruction &Cmp, LoadInst &Word) {
+  if (Cmp.use_empty())
+    Cmp.eraseFromParent();
+  if (!Word.use_empty())
+    return;
+  Value *Addr = Word.getPointerOperand();
+  Word.eraseFromParent();
+  RecursivelyDeleteTriviallyDeadInstructions(Addr);
+}
+
+bool isLoopOrChunkPoll(const LoadInst &Word) {
+  return Word.getMetadata(LoopPollMD) || Word.getMetadata(ChunkPollMD);
 }
 
 LoadInst *loopPoll(BasicBlock &BB) {

@@ -64,11 +64,7 @@ static void dropPoll(BasicBlock &BB, LoadInst &Word) {
   // pending ? slow : cont, with either successor order.
   bool SlowIfTrue = Cmp->getPredicate() == ICmpInst::ICMP_NE;
   Br->setCondition(ConstantInt::getBool(Br->getContext(), !SlowIfTrue));
-  // The load is volatile: no later pass would delete it.
-  Value *Addr = Word.getPointerOperand();
-  Cmp->eraseFromParent();
-  Word.eraseFromParent();
-  RecursivelyDeleteTriviallyDeadInstructions(Addr);
+  eraseDeadPollCheck(*Cmp, Word);
 }
 
 std::optional<StringRef> whyNotPollUnrolled(Loop &L, LoopInfo &LI) {

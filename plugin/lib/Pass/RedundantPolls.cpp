@@ -159,9 +159,8 @@ unsigned removeRedundantPolls(Function &F, const GlobalVariable *Pending,
     }
     if (P) {
       uint64_t Merged = mergedDistance(*P->Word);
-      bool Tagged =
-          P->Word->getMetadata(LoopPollMD) || P->Word->getMetadata(ChunkPollMD);
-      if (!Tagged && D.known() && D.Work + Merged <= RedundantPollBudget) {
+      if (!isLoopOrChunkPoll(*P->Word) && D.known() &&
+          D.Work + Merged <= RedundantPollBudget) {
         for (LoadInst *S : D.Sources)
           recordMerged(*S, D.Work + Merged);
         ORE.emit([&] {

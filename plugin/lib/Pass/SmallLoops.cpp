@@ -181,15 +181,13 @@ public:
     // Inner loops first: a loop whose poll goes no longer polls for the
     // loops around it.
     SmallVector<Loop *, 8> Loops = LI.getLoopsInPreorder();
-    SmallVector<std::pair<Loop *, LoweredPoll>, 4> Drop;
+    SmallVector<LoweredPoll, 4> Drop;
     SmallPtrSet<const Instruction *, 8> Dropped;
     for (Loop *L : reverse(Loops)) {
-      SmallVector<LoweredPoll, 1> Polls;
-      for (BasicBlock *BB : L->blocks())
-        if (LI.getLoopFor(BB) == L)
-          if (auto P = loweredPollEnding(*BB, Pending);
-              P && P->Word->getMetadata(LoopPollMD))
-            Polls.push_back(*P);
+      SmallVector<LoweredPoll, 1> Polls = ownPolls(*L, Pending);
+      erase_if(Polls, [](const LoweredPoll &P) {
+        return !P.Word->getMetadata(LoopPollMD);
+      });
       if (Polls.empty() || !subLoopsPoll(*L, Pending, Dropped) ||
           !parentPolls(*L, Pending) || leftToPollUnrolling(*L))
         continue;
@@ -198,11 +196,11 @@ public:
         continue;
       setBound(*L, Trips);
       for (const LoweredPoll &P : Polls) {
-        Drop.push_back({L, P});
+        Drop.push_back(P);
         Dropped.insert(P.Word);
       }
     }
-    for (auto &[L, P] : Drop)
+    for (const LoweredPoll &P : Drop)
       removeLoweredPoll(P);
     if (!Drop.empty())
       removeUnreachableBlocks(F);
@@ -210,6 +208,17 @@ public:
   }
 
 private:
+  /// The polls that end blocks of \p L itself, not of a loop nested in it.
+  SmallVector<LoweredPoll, 1> ownPolls(const Loop &L,
+                                       const GlobalVariable *Pending) {
+    SmallVector<LoweredPoll, 1> Polls;
+    for (BasicBlock *BB : L.blocks())
+      if (LI.getLoopFor(BB) == &L)
+        if (auto P = loweredPollEnding(*BB, Pending))
+          Polls.push_back(*P);
+    return Polls;
+  }
+
   /// True if every loop nested in \p L keeps a poll: a poll-free one would
   /// multiply its own bound by L's.
   bool subLoopsPoll(const Loop &L, const GlobalVariable *Pending,
@@ -228,13 +237,10 @@ private:
   /// without a poll would multiply L's bound by its own.
   bool parentPolls(const Loop &L, const GlobalVariable *Pending) {
     const Loop *Parent = L.getParentLoop();
-    return !Parent || any_of(Parent->blocks(), [&](BasicBlock *BB) {
-      if (LI.getLoopFor(BB) != Parent)
-        return false;
-      auto P = loweredPollEnding(*BB, Pending);
-      return P && (P->Word->getMetadata(LoopPollMD) ||
-                   P->Word->getMetadata(ChunkPollMD));
-    });
+    return !Parent ||
+           any_of(ownPolls(*Parent, Pending), [](const LoweredPoll &P) {
+             return isLoopOrChunkPoll(*P.Word);
+           });
   }
 
   /// True if PollUnrollPass, which runs next, will unroll \p L with one

@@ -88,6 +88,7 @@ int poll_interruptible(pollfd *fds, unsigned long n, deadline_ns deadline,
     all[i] = pollfd{fds[i].fd, fds[i].events, 0};
   all[n] = pollfd{efd, POLLIN, 0};
 
+  const int caller_errno = errno; // draining an empty eventfd sets EAGAIN
   uint64_t stale;
   [[maybe_unused]] ssize_t drained = ::read(efd, &stale, sizeof stale);
   fd_node node;
@@ -107,7 +108,7 @@ int poll_interruptible(pollfd *fds, unsigned long n, deadline_ns deadline,
   if (all != small)
     std::free(all);
   interrupted = interrupt_deliverable() && run_actions(); // handshakes run
-  errno = saved;
+  errno = rc < 0 ? saved : caller_errno; // as ppoll: only failures set it
   return rc;
 }
 

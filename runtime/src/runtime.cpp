@@ -499,11 +499,17 @@ step deliver_step(void *site, bool may_throw, std::exception_ptr &out) {
 
 /// Steps until a step is not `again`: handshakes run, withdrawn interrupts
 /// skipped. Shared by deliver() and the split slow path's check.
+///
+/// A poll that returns is invisible to the program, errno included: a
+/// handshake or a handler that resumes may set errno (printf does), and a
+/// poll may sit between a failed call and the code that reads errno.
 [[gnu::always_inline]] inline step next_step(void *site, bool may_throw,
                                              std::exception_ptr &out) {
+  const int caller_errno = errno;
   step s;
   while ((s = deliver_step(site, may_throw, out)) == step::again) {
   }
+  errno = caller_errno;
   return s;
 }
 

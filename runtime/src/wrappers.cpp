@@ -10,6 +10,14 @@
 // noexcept in C++ (glibc's functions are declared __THROW), so these never
 // throw; only std::thread::join, which may throw, throws the interrupt.
 //
+// errno: the originals change it only when they fail, and programs rely on
+// that (lzip's readblock() reports a read error when errno is set after a
+// short read). The wrappers' own calls (poll, the eventfd, futex) may each
+// leave one, so the waits they share (sleep_interruptibly, wait_ready,
+// cond_wait, cxx_futex_wait) and the wrappers with a wait of their own keep
+// the caller's errno (caller_errno) and put it back before the original
+// runs and before a return without failure.
+//
 // Once per interrupt: after a wrapper returned early for an interrupt that
 // is still queued, further wrapped waits block as the original would until
 // that interrupt is delivered. Code that retries without polling (a noexcept
@@ -57,6 +65,28 @@ bool may_interrupt() noexcept {
 /// Records an early return for the queued interrupt.
 void returned_early() noexcept { t_early_for = interrupts_delivered(); }
 
+/// The caller's errno, taken when a wrapper starts (see the top of the file).
+class caller_errno {
+public:
+  caller_errno() noexcept : saved_(errno) {}
+  /// Puts the caller's errno back, before the original runs.
+  void restore() const noexcept { errno = saved_; }
+  /// Puts the caller's errno back and returns \p rc: the wrapper's own
+  /// success, or a result the original reports by value (pthread's codes).
+  template <class T> T keep(T rc) const noexcept {
+    restore();
+    return rc;
+  }
+  /// Sets errno to \p e for the caller and returns -1.
+  static int fail(int e) noexcept {
+    errno = e;
+    return -1;
+  }
+
+private:
+  int saved_;
+};
+
 int64_t timespec_ns(const timespec &ts) noexcept {
   return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
@@ -68,15 +98,16 @@ int64_t clock_ns(clockid_t c) noexcept {
 }
 
 /// Sleeps until the CLOCK_MONOTONIC deadline. Returns false if interrupted
-/// (and records the early return).
+/// (and records the early return). Keeps errno.
 bool sleep_interruptibly(deadline_ns deadline) noexcept {
+  caller_errno err;
   for (;;) {
     if (futex_wait(nullptr, 0, false, deadline) == wait_result::interrupted) {
       returned_early();
-      return false;
+      return err.keep(false);
     }
     if (monotonic_ns() >= deadline)
-      return true;
+      return err.keep(true);
   }
 }
 
@@ -92,20 +123,21 @@ deadline_ns after(int64_t ns) noexcept {
 }
 
 /// Waits until \p fd has \p events or an interrupt: true if ready (or poll
-/// failed: let the original report it), false if interrupted.
+/// failed: let the original report it), false if interrupted. Keeps errno.
 bool wait_ready(int fd, short events) noexcept {
+  caller_errno err;
   for (;;) {
     pollfd p{fd, events, 0};
     bool interrupted;
     int rc = poll_interruptible(&p, 1, no_deadline, interrupted);
     if (rc > 0)
-      return true;
+      return err.keep(true);
     if (interrupted) {
       returned_early();
-      return false;
+      return err.keep(false);
     }
     if (rc < 0 && errno != EINTR)
-      return true;
+      return err.keep(true);
   }
 }
 
@@ -125,6 +157,7 @@ struct pthread_cv_wait {
 };
 
 int cond_wait(pthread_cv_wait &w) noexcept {
+  caller_errno err; // pthread reports by value, never in errno
   cv_ops ops{};
   ops.mutex = w.m;
   ops.try_lock = [](void *m) noexcept {
@@ -152,13 +185,31 @@ int cond_wait(pthread_cv_wait &w) noexcept {
     r = cv_wait(ops, block, &w); // throws only if the service cannot start
   } catch (...) {
     block(&w);
-    return w.rc;
+    return err.keep(w.rc);
   }
   if (r == wait_result::interrupted) {
     returned_early();
-    return 0; // a spurious wake-up, mutex held
+    return err.keep(0); // a spurious wake-up, mutex held
   }
-  return w.rc;
+  return err.keep(w.rc);
+}
+
+/// libstdc++'s futex wait (std::future, std::atomic wait) until the
+/// CLOCK_MONOTONIC \p deadline: false only when it timed out; an interrupt
+/// is a spurious wake-up, after which the caller re-checks (and polls).
+bool cxx_futex_wait(unsigned *addr, unsigned val,
+                    deadline_ns deadline) noexcept {
+  caller_errno err;
+  switch (futex_wait(addr, val, /*shared=*/true, deadline)) {
+  case wait_result::interrupted:
+    returned_early();
+    return err.keep(true);
+  case wait_result::timeout:
+    return err.keep(false);
+  case wait_result::woken:
+    break;
+  }
+  return err.keep(true);
 }
 
 // glibc's sem_t (64-bit atomics): value in the low word, waiter count in the
@@ -187,8 +238,7 @@ int __safepoint_wrap_nanosleep(const timespec *req, timespec *rem) {
     left = left < 0 ? 0 : left;
     *rem = timespec{time_t(left / 1'000'000'000), long(left % 1'000'000'000)};
   }
-  errno = EINTR;
-  return -1;
+  return caller_errno::fail(EINTR);
 }
 
 int __safepoint_wrap_clock_nanosleep(clockid_t clock, int flags,
@@ -196,7 +246,7 @@ int __safepoint_wrap_clock_nanosleep(clockid_t clock, int flags,
   if (!may_interrupt() || !valid(req) ||
       (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME))
     return ::clock_nanosleep(clock, flags, req, rem);
-  int64_t ns = timespec_ns(*req);
+  int64_t ns = timespec_ns(*req); // reported by value, never in errno
   if (flags & TIMER_ABSTIME)
     ns -= clock_ns(clock);
   deadline_ns deadline = after(ns < 0 ? 0 : ns);
@@ -225,27 +275,22 @@ int __safepoint_wrap_usleep(useconds_t usec) {
     return ::usleep(usec);
   if (sleep_interruptibly(after(int64_t(usec) * 1000)))
     return 0;
-  errno = EINTR;
-  return -1;
+  return caller_errno::fail(EINTR);
 }
 
 ssize_t __safepoint_wrap_read(int fd, void *buf, size_t n) {
   if (n == 0 || !may_interrupt() || !blocking_fd(fd))
     return ::read(fd, buf, n);
-  if (!wait_ready(fd, POLLIN)) {
-    errno = EINTR;
-    return -1;
-  }
+  if (!wait_ready(fd, POLLIN))
+    return caller_errno::fail(EINTR);
   return ::read(fd, buf, n);
 }
 
 ssize_t __safepoint_wrap_recv(int fd, void *buf, size_t n, int flags) {
   if ((flags & MSG_DONTWAIT) || !may_interrupt() || !blocking_fd(fd))
     return ::recv(fd, buf, n, flags);
-  if (!wait_ready(fd, POLLIN)) {
-    errno = EINTR;
-    return -1;
-  }
+  if (!wait_ready(fd, POLLIN))
+    return caller_errno::fail(EINTR);
   return ::recv(fd, buf, n, flags);
 }
 
@@ -253,42 +298,38 @@ int __safepoint_wrap_accept4(int fd, sockaddr *addr, socklen_t *len,
                              int flags) {
   if (!may_interrupt() || !blocking_fd(fd))
     return ::accept4(fd, addr, len, flags);
-  if (!wait_ready(fd, POLLIN)) {
-    errno = EINTR;
-    return -1;
-  }
+  if (!wait_ready(fd, POLLIN))
+    return caller_errno::fail(EINTR);
   return ::accept4(fd, addr, len, flags);
 }
 
 int __safepoint_wrap_accept(int fd, sockaddr *addr, socklen_t *len) {
   if (!may_interrupt() || !blocking_fd(fd))
     return ::accept(fd, addr, len);
-  if (!wait_ready(fd, POLLIN)) {
-    errno = EINTR;
-    return -1;
-  }
+  if (!wait_ready(fd, POLLIN))
+    return caller_errno::fail(EINTR);
   return ::accept(fd, addr, len);
 }
 
 int __safepoint_wrap_poll(pollfd *fds, nfds_t n, int timeout) {
   if (timeout == 0 || !may_interrupt())
     return ::poll(fds, n, timeout);
+  caller_errno err;
   deadline_ns deadline =
       timeout < 0 ? no_deadline : after(int64_t(timeout) * 1'000'000);
   for (;;) {
     bool interrupted;
     int rc = poll_interruptible(fds, n, deadline, interrupted);
     if (rc > 0)
-      return rc;
+      return err.keep(rc);
     if (interrupted) {
       returned_early();
-      errno = EINTR;
-      return -1;
+      return caller_errno::fail(EINTR);
     }
     if (rc < 0)
       return rc;
     if (deadline != no_deadline && monotonic_ns() >= deadline)
-      return 0;
+      return err.keep(0);
   }
 }
 
@@ -296,6 +337,7 @@ int __safepoint_wrap_epoll_wait(int epfd, epoll_event *events, int max,
                                 int timeout) {
   if (timeout == 0 || !may_interrupt())
     return ::epoll_wait(epfd, events, max, timeout);
+  caller_errno err;
   deadline_ns deadline =
       timeout < 0 ? no_deadline : after(int64_t(timeout) * 1'000'000);
   for (;;) {
@@ -304,19 +346,19 @@ int __safepoint_wrap_epoll_wait(int epfd, epoll_event *events, int max,
     int rc = poll_interruptible(&p, 1, deadline, interrupted);
     if (rc > 0) {
       // Ready: collect without blocking (events win over the interrupt).
+      err.restore();
       int k = ::epoll_wait(epfd, events, max, 0);
       if (k != 0)
         return k;
     } else if (interrupted) {
       returned_early();
-      errno = EINTR;
-      return -1;
+      return caller_errno::fail(EINTR);
     } else if (rc < 0) {
       return ::epoll_wait(epfd, events, max, 0) == 0 && errno == EINTR ? -1
                                                                        : rc;
     }
     if (deadline != no_deadline && monotonic_ns() >= deadline)
-      return 0;
+      return err.keep(0);
   }
 }
 
@@ -348,8 +390,12 @@ int __safepoint_wrap_pthread_cond_clockwait(pthread_cond_t *cv,
 int __safepoint_wrap_sem_wait(sem_t *sem) {
   if (!may_interrupt())
     return ::sem_wait(sem);
-  if (::sem_trywait(sem) == 0 || errno != EAGAIN)
-    return errno == EAGAIN ? 0 : -1;
+  caller_errno err;
+  if (::sem_trywait(sem) == 0)
+    return 0; // a post was there
+  if (errno != EAGAIN)
+    return -1; // EINVAL, as sem_wait reports it
+  err.restore();
   auto &s = *reinterpret_cast<glibc_sem *>(sem);
   bool shared = s.priv != 0;
   s.data.fetch_add(sem_waiter, std::memory_order_relaxed); // as sem_wait does
@@ -359,7 +405,7 @@ int __safepoint_wrap_sem_wait(sem_t *sem) {
       if (s.data.compare_exchange_weak(d, d - 1 - sem_waiter,
                                        std::memory_order_acquire,
                                        std::memory_order_relaxed))
-        return 0;
+        return err.keep(0);
       continue;
     }
     if (futex_wait(&s.data, 0, shared, no_deadline) ==
@@ -369,8 +415,7 @@ int __safepoint_wrap_sem_wait(sem_t *sem) {
       if (uint32_t(left) > 0 && (left >> 32) > 0)
         futex_wake(&s.data, 1, shared); // pass on a post we may have consumed
       returned_early();
-      errno = EINTR;
-      return -1;
+      return caller_errno::fail(EINTR);
     }
   }
 }
@@ -386,7 +431,9 @@ void __safepoint_wrap_cxx_cv_wait(std::condition_variable *cv,
 }
 
 void __safepoint_wrap_cxx_thread_join(std::thread *t) {
+  caller_errno err;
   safepoint::detail::join(*t); // throws only where a poll would
+  err.restore();
 }
 
 bool __safepoint_wrap_cxx_futex_wait_until(
@@ -404,16 +451,7 @@ bool __safepoint_wrap_cxx_futex_wait_until(
       return false;
     deadline = after(left);
   }
-  switch (futex_wait(addr, val, /*shared=*/true, deadline)) {
-  case wait_result::interrupted:
-    returned_early();
-    return true; // a spurious wake-up: the caller re-checks (and polls)
-  case wait_result::timeout:
-    return false;
-  case wait_result::woken:
-    break;
-  }
-  return true;
+  return cxx_futex_wait(addr, val, deadline);
 }
 
 bool __safepoint_wrap_cxx_futex_wait_until_steady(
@@ -429,16 +467,7 @@ bool __safepoint_wrap_cxx_futex_wait_until_steady(
     if (deadline <= monotonic_ns())
       return false;
   }
-  switch (futex_wait(addr, val, /*shared=*/true, deadline)) {
-  case wait_result::interrupted:
-    returned_early();
-    return true;
-  case wait_result::timeout:
-    return false;
-  case wait_result::woken:
-    break;
-  }
-  return true;
+  return cxx_futex_wait(addr, val, deadline);
 }
 
 } // extern "C"

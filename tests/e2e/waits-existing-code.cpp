@@ -27,7 +27,6 @@
 #include <semaphore.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -208,11 +207,7 @@ int main() {
     });
     close(sv[0]);
     close(sv[1]);
-    int l = socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX; // autobind to an abstract address
-    CHECK(bind(l, reinterpret_cast<sockaddr *>(&addr), sizeof(sa_family_t)) == 0);
-    CHECK(listen(l, 1) == 0);
+    int l = listening_socket();
     expect_interrupted("accept", [&] {
       while (accept(l, nullptr, nullptr) == -1 && errno == EINTR) {
       }

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <future>
@@ -331,6 +332,35 @@ TEST(RunOn, DeferredWhileMaskedAndBrokenIfTargetExits) {
   } catch (const std::future_error &e) {
     EXPECT_EQ(e.code(), std::future_errc::broken_promise);
   }
+}
+
+// A handshake, or a handler that resumes, may set errno (printf does); the
+// poll that ran it returns with the thread's own value, since a poll may sit
+// between a failed call and the code that reads errno.
+TEST(RunOn, PollThatReturnsKeepsErrno) {
+  std::atomic<bool> ready{false}, ran{false};
+  safepoint::thread t([&] {
+    errno = 4242;
+    ready = true;
+    while (!ran.load())
+      safepoint::poll(); // nothing else here touches errno
+    return errno;
+  });
+  while (!ready.load())
+    std::this_thread::yield();
+  auto f = safepoint::run_on(t.handle(), [&] {
+    errno = EBADF;
+    ran = true;
+  });
+  ASSERT_EQ(f.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(t.join(), 4242);
+
+  auto h = safepoint::on_interrupt<Timeout>([](Timeout &) { errno = EBADF; });
+  safepoint::interrupt(safepoint::this_thread::handle(), Timeout{1});
+  errno = 4343;
+  safepoint::poll(); // resumed by the handler
+  const int after = errno;
+  EXPECT_EQ(after, 4343);
 }
 
 //===----------------------------------------------------------------------===//

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -980,9 +981,13 @@ TEST_F(Runtime, SplitSlowPathHandlers) {
   auto h = safepoint::on_interrupt<Seq>([](Seq &s) {
     if (s.n == 7)
       throw std::runtime_error("from the handler");
+    errno = EBADF;
   });
   ASSERT_TRUE(safepoint::interrupt(self, Seq{1}));
+  errno = 4242;
   EXPECT_EQ(__safepoint_poll_check_preserve(), 0) << "the handler resumed";
+  const int after = errno;
+  EXPECT_EQ(after, 4242) << "the check that returns keeps errno";
   ASSERT_TRUE(safepoint::interrupt(self, Seq{7}));
   ASSERT_EQ(__safepoint_poll_check_preserve(), 1);
   EXPECT_THROW(__safepoint_poll_raise(), std::runtime_error);

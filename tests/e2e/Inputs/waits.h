@@ -9,7 +9,20 @@
 
 #include <safepoint/wait.hpp>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 namespace harness {
+
+/// A listening Unix stream socket on an abstract address the kernel picks.
+inline int listening_socket() {
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX; // autobind to an abstract address
+  CHECK(bind(l, reinterpret_cast<sockaddr *>(&addr), sizeof(sa_family_t)) == 0);
+  CHECK(listen(l, 1) == 0);
+  return l;
+}
 
 /// Runs body() on a new thread; once it is blocked in an interruptible wait,
 /// interrupts it with Timeout{"e2e", 3}. body() must catch the interrupt.

@@ -105,6 +105,20 @@ def pct(sorted_vals, p):
     return sorted_vals[i]
 
 
+def latency_stats(vals):
+    """The statistics the micro-kernel driver prints, of ns values."""
+    if not vals:
+        return None
+    v = sorted(vals)
+    return {"n": len(v), "p50": pct(v, 0.5), "p99": pct(v, 0.99),
+            "p999": pct(v, 0.999), "max": v[-1]}
+
+
+# A latency sample whose thread spent more than this off the CPU is
+# "preempted" (the driver's threshold, bench/micro/driver/driver.cpp).
+PREEMPTED_NS = 20_000
+
+
 def geomean(vals):
     vals = [v for v in vals if v and v > 0]
     if not vals:
@@ -130,6 +144,7 @@ class Harness:
         # technique, named no-<technique>[+<technique>...] (SAFEPOINT_ABLATE).
         self.configs += ["no-" + t for t in args.ablation.split(",") if t]
         self.results = {}
+        self.probe_obj = None
         os.makedirs(self.out, exist_ok=True)
         os.makedirs(os.path.join(self.out, "logs"), exist_ok=True)
 
@@ -261,8 +276,10 @@ class Harness:
                 log(f"count {name}/{config}: FAILED (see {logf})")
                 continue
             c["instructions"] = int(m.group(1))
-            c.setdefault("checksums", set()).add(
-                json.loads(p.stdout.strip().splitlines()[-1])["checksum"])
+            # One run of the kernel, where a timed process runs several:
+            # compared only with the other configurations' counted runs.
+            c["count_checksum"] = json.loads(
+                p.stdout.strip().splitlines()[-1])["checksum"]
         cs = self.results[name]["configs"]
         log(f"instructions {name}: " + ", ".join(
             f"{k} {cs[k].get('instructions', 0) / 1e6:.1f} M" for k in self.configs))
@@ -311,11 +328,31 @@ class Harness:
             "BENCH_QUICK": "1" if self.a.quick else "0",
             "BENCH_REMARK_LOG": "",
         })
+        env.pop("SAFEPOINT_BENCH_PROBE", None)
+        if config != "plain" and self.probe_obj:
+            env["BENCH_PROBE_OBJ"] = self.probe_obj
         return env
 
-    def recipe(self, name, *args, config="plain", log_name=None, timed=False):
+    def build_probe(self):
+        """bench/probe/latency_probe.cpp, never instrumented: linked into the
+        naive and default executables of the real programs, inert unless
+        SAFEPOINT_BENCH_PROBE is set (latency_real)."""
+        bdir = os.path.join(self.work, "probe")
+        os.makedirs(bdir, exist_ok=True)
+        obj = os.path.join(bdir, "latency_probe.o")
+        inc = subprocess.run([self.spc, "--includedir"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        subprocess.run([self.cxx, "-std=c++20", "-fPIC", "-Wall", "-Wextra"] +
+                       OPT + ["-I", inc, "-c",
+                              os.path.join(BENCH, "probe", "latency_probe.cpp"),
+                              "-o", obj], check=True)
+        self.probe_obj = obj
+
+    def recipe(self, name, *args, config="plain", log_name=None, timed=False,
+               extra_env=None):
         cmd = ["bash", os.path.join(BENCH, "real", name + ".sh")] + list(args)
         env = self.recipe_env(config)
+        env.update(extra_env or {})
         logf = os.path.join(self.out, "logs", (log_name or
                                                f"real-{name}-{args[0]}-{config}") + ".log")
         if timed:
@@ -329,6 +366,8 @@ class Harness:
 
     def build_real(self):
         ok = []
+        if len(self.configs) > 1 and not self.a.no_latency:
+            self.build_probe()
         for name in self.real_names():
             src = os.path.join(self.work, "real", name)
             rc, _, _, logf = self.recipe(name, "fetch", src)
@@ -391,6 +430,102 @@ class Harness:
                 t = float(line.split()[1])
         return (t if t is not None else wall), None
 
+    def latency_real(self, name):
+        """One more run of the benchmark per instrumented build, with the
+        latency probe on: handshakes to the thread that is computing."""
+        for config in self.configs:
+            if config not in ("naive", "default"):
+                continue
+            c = self.results[name]["configs"].get(config)
+            if not c or "build_dir" not in c:
+                continue
+            samples = os.path.join(self.out, "logs",
+                                   f"latency-real-{name}-{config}.txt")
+            if os.path.exists(samples):
+                os.unlink(samples)
+            rc, _, _, logf = self.recipe(
+                name, "run", c["build_dir"], config=config,
+                log_name=f"real-{name}-latency-{config}",
+                extra_env={"SAFEPOINT_BENCH_PROBE": samples})
+            if rc != 0 or not os.path.exists(samples):
+                c["latency_error"] = f"probe run failed (see {logf})"
+                log(f"latency real/{name}/{config}: FAILED, see {logf}")
+                continue
+            lat, quiet, counts = [], [], {"processes": 0, "idle": 0,
+                                          "unfinished": 0, "exited": 0,
+                                          "targets": 0}
+            procs = []  # per process: executable, slow samples
+            for line in open(samples):
+                if line.startswith("# exe="):
+                    counts["processes"] += 1
+                    procs.append({"exe": line.split()[1][4:], "slow": []})
+                    for kv in line.split()[2:]:
+                        k, _, v = kv.partition("=")
+                        if k in counts:
+                            counts[k] += int(v)
+                    continue
+                if line.startswith("@ "):
+                    f = line.split()
+                    procs[-1]["slow"].append(
+                        (int(f[1]), [tuple(a.rsplit(":", 1)) for a in f[2:]]))
+                    continue
+                t, off = (int(x) for x in line.split())
+                lat.append(t)
+                if off <= PREEMPTED_NS:
+                    quiet.append(t)
+            c["latency_ns"] = dict(
+                counts, n=len(lat), preempted=len(lat) - len(quiet),
+                to_poll=latency_stats(lat),
+                to_poll_not_preempted=latency_stats(quiet))
+            c["slow_poll_sites"] = self.slow_poll_sites(procs)
+            c["latency_samples_file"] = os.path.relpath(samples, self.out)
+            t = c["latency_ns"]["to_poll"] or {}
+            q = c["latency_ns"]["to_poll_not_preempted"] or {}
+            log(f"latency real/{name}/{config}: {len(lat)} handshakes in "
+                f"{counts['processes']} processes, to the poll p50 "
+                f"{(t.get('p50') or 0)/1e3:.1f} us, p99 "
+                f"{(t.get('p99') or 0)/1e3:.1f} us, p99.9 "
+                f"{(t.get('p999') or 0)/1e3:.1f} us, max "
+                f"{(t.get('max') or 0)/1e3:.1f} us; p99 quiet "
+                f"{(q.get('p99') or 0)/1e3:.1f} us; "
+                f"{len(lat) - len(quiet)} preempted")
+
+    def slow_poll_sites(self, procs, top=4):
+        """Where the slow handshakes ran (more than 20 µs on the CPU): the
+        function whose poll ran it, and its caller, from the call stacks the
+        probe kept; the most frequent first."""
+        symbolizer = os.path.join(os.path.dirname(os.path.realpath(self.cxx)),
+                                  "llvm-symbolizer")
+        if not os.path.exists(symbolizer):
+            return []
+        seen = {(o, a) for p in procs for _, st in p["slow"] for o, a in st}
+        name = {}
+        for obj in {o for o, _ in seen if os.path.isfile(o)}:
+            offs = sorted(a for o, a in seen if o == obj)
+            out = subprocess.run(
+                [symbolizer, "--obj=" + obj, "--functions=linkage",
+                 "--no-inlines"] +  # the call before each return address:
+                [hex(int(a, 16) - 1) for a in offs],
+                capture_output=True, text=True).stdout
+            for a, b in zip(offs, out.strip().split("\n\n")):
+                name[(obj, a)] = function_name(b.splitlines()[0]) if b else "??"
+        sites = {}
+        for p in procs:
+            for latency, stack in p["slow"]:
+                frames = [name.get(f, "??") for f in stack]
+                # Above the last runtime entry point (a poll's slow path, or
+                # a wait wrapper): the program's own frames.
+                ends = [i for i, f in enumerate(frames)
+                        if f.startswith("__safepoint_")]
+                if not ends:
+                    continue
+                key = " <- ".join(frames[ends[-1] + 1:ends[-1] + 3])
+                sites.setdefault(key, []).append(latency)
+        ranked = sorted(sites.items(), key=lambda kv: -len(kv[1]))[:top]
+        return [{"site": k, "count": len(v),
+                 "p50_ns": latency_stats(v)["p50"],
+                 "max_ns": max(v)} for k, v in ranked]
+
     # ---- the interleaved rounds -----------------------------------------
     def rounds(self, names, runner):
         for rnd in range(self.a.reps):
@@ -428,7 +563,9 @@ class Harness:
                 c["median_s"] = statistics.median(t)
                 c["min_s"], c["max_s"] = t[0], t[-1]
                 c["spread_pct"] = 100.0 * (t[-1] - t[0]) / c["median_s"]
-            e["checksums_agree"] = len(sums) <= 1
+            counted = {c["count_checksum"] for c in cs.values()
+                       if "count_checksum" in c}
+            e["checksums_agree"] = len(sums) <= 1 and len(counted) <= 1
             base = cs["plain"]
             e["ratios"] = {}
             for config in self.configs:
@@ -467,10 +604,10 @@ class Harness:
                 timed = [(n, r) for n, r in rs if r["time"] is not None]
                 worst = max(timed, key=lambda x: x[1]["time"],
                             default=(None, {"time": None}))
-                lat = [e["configs"][config]["latency_ns"]["to_throw"] or
-                       e["configs"][config]["latency_ns"]["to_catch"]
-                       for n, e in self.results.items()
+                lat = [first_latency(e["configs"][config]["latency_ns"])
+                       for n, e in rs_entries(self.results, config, suite)
                        if "latency_ns" in e["configs"].get(config, {})]
+                lat = [l for l in lat if l]
                 summary.setdefault(config, {})[suite] = {
                     "benchmarks": len(rs),
                     "geomean_time": geomean([r["time"] for _, r in rs]),
@@ -518,6 +655,29 @@ class Harness:
             plots(data, self.out)
         except Exception as ex:  # plots are a convenience, never fatal
             log(f"plots failed: {ex}")
+
+
+def function_name(sym):
+    """A demangled symbol without its parameter list (and qualifiers), which
+    may itself contain parentheses: `ns::(anonymous namespace)::f`."""
+    sym = sym.strip()
+    for q in (" const", " volatile", " &&", " &"):
+        if sym.endswith(q):
+            sym = sym[:-len(q)]
+    if not sym.endswith(")"):
+        return sym
+    depth = 0
+    for i in range(len(sym) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(sym[i], 0)
+        if depth == 0:
+            return sym[:i]
+    return sym
+
+
+def first_latency(l):
+    """The headline latency statistics of a benchmark: to throw (micro),
+    to catch when the throw was not timestamped, to the poll (real)."""
+    return l.get("to_throw") or l.get("to_catch") or l.get("to_poll")
 
 
 def rs_entries(results, config, suite):
@@ -719,8 +879,8 @@ def render_markdown(data):
              "scheduler of a shared machine, not Safepoint); **p99 quiet** "
              "excludes them. **floor**: p50 of a self-interrupt delivered by "
              "an explicit `safepoint::poll()` (the throw itself). The plain "
-             "build has no polls and cannot be interrupted; real programs are "
-             "not measured.\n")
+             "build has no polls and cannot be interrupted; the real programs "
+             "are measured below.\n")
     L.append("| benchmark | config | to throw p50 | p99 | p99.9 | max | "
              "p99 quiet | to catch p50 | to catch p99 | preempted | floor p50 |")
     L.append("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -744,6 +904,58 @@ def render_markdown(data):
                      f"{fmt_ns(l['to_catch']['p50'])} | "
                      f"{fmt_ns(l['to_catch']['p99'])} | "
                      f"{l['preempted']}/{l['n']} | {fmt_ns(f.get('p50'))} |")
+    real = [(n, c, e["configs"][c]) for n, e in res.items()
+            if e["suite"] == "real" for c in cfgs
+            if c in ("naive", "default") and
+            ("latency_ns" in e["configs"].get(c, {}) or
+             "latency_error" in e["configs"].get(c, {}))]
+    if real:
+        L.append("\n### In the real programs\n")
+        L.append("One more run of each instrumented build with "
+                 "`SAFEPOINT_BENCH_PROBE` set: the latency probe "
+                 "(`bench/probe/latency_probe.cpp`, linked in, inert otherwise) "
+                 "enrolls every thread the program starts, sleeps 0–400 µs, "
+                 "picks the thread that used the most CPU since its previous "
+                 "sample and sends it a handshake (`safepoint::run_on`), "
+                 "delivered at the same polls as an interrupt. **to the "
+                 "poll**: from just before `run_on()` to the handshake "
+                 "running in the target, so no throw: the programs do not "
+                 "catch interrupts. **preempted**, **p99 quiet**: as above. "
+                 "**idle**: samples skipped because no enrolled thread had "
+                 "run. **threads**: threads that ran at least one "
+                 "handshake, summed over the processes.\n")
+        L.append("| program | config | handshakes | to the poll p50 | p99 | "
+                 "p99.9 | max | p99 quiet | preempted | idle | processes | "
+                 "threads |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for n, c, cc in real:
+            l = cc.get("latency_ns")
+            if not l:
+                L.append(f"| {n} | {c} | {cc['latency_error'][:60]} |")
+                continue
+            t = l["to_poll"] or {}
+            q = l["to_poll_not_preempted"] or {}
+            L.append(f"| {n} | {c} | {l['n']} | {fmt_ns(t.get('p50'))} | "
+                     f"{fmt_ns(t.get('p99'))} | {fmt_ns(t.get('p999'))} | "
+                     f"{fmt_ns(t.get('max'))} | {fmt_ns(q.get('p99'))} | "
+                     f"{l['preempted']}/{l['n']} | {l['idle']} | "
+                     f"{l['processes']} | {l.get('targets', 'n/a')} |")
+        sites = [(n, c, s) for n, c, cc in real
+                 for s in cc.get("slow_poll_sites", [])]
+        if sites:
+            L.append("\nWhere the slow handshakes ran (more than 20 µs after "
+                     "the request, the thread on the CPU), from the call "
+                     "stacks the probe keeps: the function whose poll ran "
+                     "the handshake, and its caller. The stretch before that "
+                     "poll was longer than the rest: a system call, "
+                     "uninstrumented library code, or a poll-free loop.\n")
+            L.append("| program | config | samples | p50 | max | "
+                     "poll in <- called from |")
+            L.append("|---|---|---|---|---|---|")
+            for n, c, s in sites:
+                L.append(f"| {n} | {c} | {s['count']} | "
+                         f"{fmt_ns(s['p50_ns'])} | {fmt_ns(s['max_ns'])} | "
+                         f"`{s['site']}` |")
     L.append("")
     return "\n".join(L)
 
@@ -808,7 +1020,8 @@ def plots(data, out):
                 f = res[n]["configs"].get(c, {}).get("latency_samples_file")
                 if not f:
                     continue
-                rows = [line.split() for line in open(os.path.join(out, f))]
+                rows = [line.split() for line in open(os.path.join(out, f))
+                        if not line.startswith("#")]
                 vals = sorted((int(r[0]) if int(r[0]) >= 0 else int(r[1])) / 1000
                               for r in rows if r)
                 ys = [(i + 1) / len(vals) for i in range(len(vals))]
@@ -816,7 +1029,8 @@ def plots(data, out):
                         label=f"{n} ({c})")
         ax.set_xscale("log")
         ax.axvline(5, color="red", ls="--", lw=0.8)
-        ax.set_xlabel("interrupt() to throw (µs, log scale)")
+        ax.set_xlabel("interrupt() to throw, run_on() to the poll in real "
+                      "programs (µs, log scale)")
         ax.set_ylabel("fraction of interrupts")
         ax.set_title("Delivery latency CDF (red: 5 µs p99 goal)")
         ax.legend(fontsize=6, ncol=2)
@@ -920,6 +1134,10 @@ def main():
         log(f"delivery latency: {a.interrupts} interrupts per kernel and config")
         for n in micro:
             h.latency_micro(n)
+    if real and len(h.configs) > 1 and not a.no_latency:
+        log("delivery latency in the real programs: one probed run each")
+        for n in real:
+            h.latency_real(n)
     summary = h.analyse()
     meta["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     meta["duration_s"] = time.time() - start

@@ -8,6 +8,10 @@
 # -Rpass-analysis=safepoint); with BENCH_REMARK_LOG set, the compiler's stderr
 # is also appended to that file, so the harness can count vectorized loops and
 # polls whatever the build system does with the output.
+# With BENCH_PROBE_OBJ set (bench/harness.py sets it to the compiled
+# bench/probe/latency_probe.cpp), naive and default executables also link
+# that object, inert unless SAFEPOINT_BENCH_PROBE is set when they run (the
+# delivery latency of the real programs), and export pthread_create for it.
 # With BENCH_FORCE_EXCEPTIONS=1 (set by bench/run.sh when the plugin leaves
 # -fno-exceptions translation units uninstrumented), -fexceptions is appended
 # after the build system's flags, in every configuration, plain included.
@@ -30,6 +34,9 @@ if [ "$config" != plain ]; then
   done
   # shellcheck disable=SC2207
   [ $linking = 1 ] && link=($("$spc" --ldflags))
+  if [ $linking = 1 ] && [ -n "${BENCH_PROBE_OBJ:-}" ]; then
+    link=("$BENCH_PROBE_OBJ" -Wl,--export-dynamic-symbol=pthread_create "${link[@]}")
+  fi
 fi
 [ "${BENCH_FORCE_EXCEPTIONS:-0}" = 1 ] && link=(-fexceptions "${link[@]}")
 if [ -z "${BENCH_REMARK_LOG:-}" ]; then

@@ -47,7 +47,7 @@
 #                        strip-mine-version, promote-loads, poll-unroll,
 #                        preserve-slow, redundant-polls,
 #                        redundant-polls-calls, small-loops,
-#                        entry-libcalls;
+#                        entry-libcalls, poll-unroll-short;
 #                        '+' combines),
 #                        named no-<item>
 #

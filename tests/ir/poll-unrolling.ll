@@ -7,6 +7,7 @@
 ; RUN: %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s
 ; RUN: %opt_sp -passes=safepoint-poll-unroll -pass-remarks=safepoint -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: env SAFEPOINT_ABLATE=poll-unroll %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=ABLATED
+; RUN: env SAFEPOINT_ABLATE=poll-unroll-short %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=FOUR
 
 @__safepoint_pending = external thread_local(initialexec) global i32, align 4
 
@@ -16,8 +17,9 @@ declare void @__safepoint_poll_slow()
 declare void @opaque()
 declare ptr @llvm.threadlocal.address.p0(ptr)
 
-; A linked list: four copies of the body, each leaving the loop when the
-; list ends; the poll at the header only, the copies' polls never taken.
+; A linked list, a body of at most 16 instructions: eight copies of it, each
+; leaving the loop when the list ends; the poll at the header only, the
+; copies' polls never taken.
 ; CHECK-LABEL: define i64 @walk(
 ; CHECK:       loop:
 ; CHECK:         load volatile i32, ptr %tls, align 4, !safepoint.loop
@@ -26,11 +28,21 @@ declare ptr @llvm.threadlocal.address.p0(ptr)
 ; CHECK:         %end.1 = icmp eq ptr %next.1, null
 ; CHECK:         %end.2 = icmp eq ptr %next.2, null
 ; CHECK:         %end.3 = icmp eq ptr %next.3, null
+; CHECK:         %end.4 = icmp eq ptr %next.4, null
+; CHECK:         %end.5 = icmp eq ptr %next.5, null
+; CHECK:         %end.6 = icmp eq ptr %next.6, null
+; CHECK:         %end.7 = icmp eq ptr %next.7, null
+; CHECK-NOT:     %end.8
 ; CHECK-NOT:     load volatile
 ; CHECK:       ret i64
 ; ABLATED-LABEL: define i64 @walk(
 ; ABLATED-NOT:   %end.1
-; REMARK: remark: <unknown>:0:0: loop unrolled by 4, one poll per 4 iterations
+; Eight copies ablated: four.
+; FOUR-LABEL: define i64 @walk(
+; FOUR:          %end.3 = icmp eq ptr %next.3, null
+; FOUR-NOT:      %end.4
+; FOUR:        ret i64
+; REMARK: remark: <unknown>:0:0: loop unrolled by 8, one poll per 8 iterations
 define i64 @walk(ptr %p) {
 entry:
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
@@ -59,8 +71,9 @@ exit:
   ret i64 %s.next
 }
 
-; A gather with a computable trip count: the remainder loop (a prologue of
-; fewer than four iterations) polls in each, the unrolled loop once per four
+; A gather with a computable trip count and a body of more than 16
+; instructions: the remainder loop (a prologue of fewer than four
+; iterations) polls in each, the loop unrolled by four once per four
 ; iterations; the copies' polls are never taken.
 ; CHECK-LABEL: define double @gather(
 ; CHECK:       loop.prol:

@@ -183,7 +183,8 @@ private:
 /// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
 /// promote-loads, poll-unroll, preserve-slow, redundant-polls, small-loops,
 /// entry-libcalls, redundant-polls-calls (every call that may unwind ends a
-/// stretch). Never set it otherwise.
+/// stretch), poll-unroll-short (short walks unrolled by 4, not 8). Never set
+/// it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

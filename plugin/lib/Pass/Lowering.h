@@ -57,6 +57,10 @@ inline constexpr unsigned PollUnrollCount = 4;
 inline constexpr uint64_t PollUnrollPathBudget = 32;
 /// ...and its body has at most this many in all.
 inline constexpr uint64_t PollUnrollSizeBudget = 128;
+/// A walk of unknown length whose whole body is at most half the path
+/// budget is unrolled twice as many times: the same work (PollUnrollCount
+/// times PollUnrollPathBudget) runs between two polls.
+inline constexpr unsigned PollUnrollCountShort = 2 * PollUnrollCount;
 
 /// Redundant polls (RedundantPolls.cpp): a poll that runs at most this many
 /// IR instructions after one that stays, on every path, is removed: as much
@@ -70,9 +74,11 @@ inline constexpr uint64_t RedundantPollBudget = EntryTreeBudget;
 inline constexpr unsigned SmallLoopTrips = 64;
 
 /// Why PollUnrollPass would not unroll the innermost loop \p L, which polls
-/// at its header, or nullopt if it would (PollUnrolling.cpp).
+/// at its header, or nullopt if it would (PollUnrolling.cpp); then \p BodySize,
+/// if given, is the IR instructions of its body.
 std::optional<llvm::StringRef> whyNotPollUnrolled(llvm::Loop &L,
-                                                  llvm::LoopInfo &LI);
+                                                  llvm::LoopInfo &LI,
+                                                  uint64_t *BodySize = nullptr);
 
 /// With Default placement, before lowerPollMarkers: gives each small directly
 /// self-recursive function with an entry marker internal copies without it,

@@ -19,7 +19,11 @@
 // epilogue loop of fewer than PollUnrollCount iterations, polling in each);
 // any other keeps every copy's exit. Each run of the loop still polls in its
 // first iteration, and at most PollUnrollCount bodies run between two polls
-// (the work bound, docs/safety-model.md).
+// (the work bound, docs/safety-model.md). A walk of unknown length whose
+// whole body is at most half the path budget is unrolled by
+// PollUnrollCountShort instead: the same work between two polls, half the
+// polls (a linked-list walk's few instructions per node), and less code
+// than four copies of a large body.
 //
 // Conditions: an innermost loop whose header starts with its back-edge poll,
 // that calls nothing but its slow path and intrinsics that cannot throw (no
@@ -67,7 +71,8 @@ static void dropPoll(BasicBlock &BB, LoadInst &Word) {
   eraseDeadPollCheck(*Cmp, Word);
 }
 
-std::optional<StringRef> whyNotPollUnrolled(Loop &L, LoopInfo &LI) {
+std::optional<StringRef> whyNotPollUnrolled(Loop &L, LoopInfo &LI,
+                                            uint64_t *BodySize) {
   if (hasUnrollTransformation(&L) != TM_Unspecified)
     return StringRef("it has unroll metadata");
   // Size: what the copies add. Path: the longest way from the header to
@@ -107,6 +112,8 @@ std::optional<StringRef> whyNotPollUnrolled(Loop &L, LoopInfo &LI) {
     return StringRef("its body is large");
   if (Path > PollUnrollPathBudget)
     return StringRef("an iteration runs long enough to hide its poll");
+  if (BodySize)
+    *BodySize = Size;
   return std::nullopt;
 }
 
@@ -120,23 +127,35 @@ public:
       : LI(LI), DT(DT), SE(SE), AC(AC), TTI(TTI), ORE(ORE) {}
 
   bool run() {
-    SmallVector<Loop *, 8> Found;
+    SmallVector<std::pair<Loop *, unsigned>, 8> Found;
     for (Loop *L : LI.getLoopsInPreorder())
-      if (eligible(*L))
-        Found.push_back(L);
+      if (unsigned Count = eligible(*L))
+        Found.push_back({L, Count});
     bool Changed = false;
-    for (Loop *L : Found)
-      Changed |= unroll(*L);
+    for (auto [L, Count] : Found)
+      Changed |= unroll(*L, Count);
     return Changed;
   }
 
 private:
-  bool eligible(Loop &L) {
+  /// How many times to unroll \p L, or 0 if not.
+  unsigned eligible(Loop &L) {
     if (!L.isInnermost() || !loopPoll(*L.getHeader()))
-      return false;
-    std::optional<StringRef> Why = whyNotPollUnrolled(L, LI);
-    if (!Why)
-      return true;
+      return 0;
+    uint64_t Size = 0;
+    std::optional<StringRef> Why = whyNotPollUnrolled(L, LI, &Size);
+    if (!Why) {
+      // A short body, every path included (not a switch of many short
+      // cases): twice the copies run the same work between two polls. Only
+      // in a walk of unknown length, whose copies keep their exits: a loop
+      // SCEV can count runs a remainder loop first, polling in each of its
+      // iterations, up to seven in front of a short run.
+      bool ShortWalk = Size * PollUnrollCountShort <=
+                           PollUnrollPathBudget * PollUnrollCount &&
+                       isa<SCEVCouldNotCompute>(SE.getBackedgeTakenCount(&L)) &&
+                       !ablated("poll-unroll-short");
+      return ShortWalk ? PollUnrollCountShort : PollUnrollCount;
+    }
     ORE.emit([&] {
       return OptimizationRemarkMissed(abi::RemarkName.data(),
                                       "LoopPollNotUnrolled", L.getStartLoc(),
@@ -144,17 +163,17 @@ private:
              << "loop keeps its poll in every iteration, not unrolled: "
              << *Why;
     });
-    return false;
+    return 0;
   }
 
-  bool unroll(Loop &L) {
+  bool unroll(Loop &L, unsigned Count) {
     DebugLoc Loc = L.getStartLoc();
     BasicBlock *Header = L.getHeader();
     simplifyLoop(&L, &DT, &LI, &SE, &AC, nullptr, /*PreserveLCSSA=*/false);
     formLCSSARecursively(L, DT, &LI, &SE);
     LoopUnrollResult R =
-        UnrollLoop(&L, compat::unrollOptions(PollUnrollCount), &LI, &SE, &DT,
-                   &AC, &TTI, &ORE, /*PreserveLCSSA=*/true);
+        UnrollLoop(&L, compat::unrollOptions(Count), &LI, &SE, &DT, &AC, &TTI,
+                   &ORE, /*PreserveLCSSA=*/true);
     if (R != LoopUnrollResult::PartiallyUnrolled)
       return R != LoopUnrollResult::Unmodified;
     // The copies' polls go; the first copy's, at the header, stays.
@@ -165,9 +184,8 @@ private:
     ORE.emit([&] {
       return OptimizationRemark(abi::RemarkName.data(), "LoopPollUnrolled", Loc,
                                 Header)
-             << "loop unrolled by " << ore::NV("Count", PollUnrollCount)
-             << ", one poll per " << ore::NV("Count", PollUnrollCount)
-             << " iterations";
+             << "loop unrolled by " << ore::NV("Count", Count)
+             << ", one poll per " << ore::NV("Count", Count) << " iterations";
     });
     return true;
   }

@@ -47,7 +47,8 @@
 #                        strip-mine-version, promote-loads, poll-unroll,
 #                        preserve-slow, redundant-polls,
 #                        redundant-polls-calls, small-loops,
-#                        entry-libcalls, poll-unroll-short;
+#                        entry-libcalls, poll-unroll-short,
+#                        dispatch-alternate;
 #                        '+' combines),
 #                        named no-<item>
 #

@@ -1,6 +1,7 @@
 // An interpreter with threaded dispatch (GNU computed goto): every `goto *`
 // polls, and with optimization each polled goto keeps its own copy of the
-// dispatch (its own indirect jump), as without the plugin. The interpreter
+// dispatch (its own indirect jump), as without the plugin, and the handlers
+// get a copy without polls that every other dispatch enters. The interpreter
 // computes the same results, is interrupted inside its never-ending bytecode
 // loop with the object alive in its frame destroyed, and the catch sees the
 // interrupt, at every optimization level and with debug info.
@@ -10,7 +11,8 @@
 // RUN: %sp_clangxx -O3 -g %s -o %t.O3 %sp_link && %t.O3
 // RUN: %sp_clangxx -O2 -S -emit-llvm %s -o - | FileCheck %s
 // RUN: %sp_clangxx -O2 -c %s -o /dev/null -Rpass=safepoint 2>&1 | FileCheck %s --check-prefix=REMARK
-// RUN: env SAFEPOINT_ABLATE=dispatch-dup %sp_clangxx -O2 -S -emit-llvm %s -o - | FileCheck %s --check-prefix=ABLATED
+// RUN: env SAFEPOINT_ABLATE=dispatch-alternate %sp_clangxx -O2 %s -o %t.noalt %sp_link && %t.noalt
+// RUN: env SAFEPOINT_ABLATE=dispatch-dup,dispatch-alternate %sp_clangxx -O2 -S -emit-llvm %s -o - | FileCheck %s --check-prefix=ABLATED
 
 #include "harness.h"
 
@@ -30,7 +32,9 @@ struct insn {
 // ABLATED-COUNT-1: indirectbr
 // ABLATED-NOT: indirectbr
 // ABLATED: {{^}}}
-// REMARK: computed-goto.cpp:[[@LINE+1]]:{{[0-9]+}}: remark: dispatch of computed goto copied into {{[0-9]+}} polled gotos: each keeps its own indirect jump
+// REMARK: computed-goto.cpp:[[@LINE+3]]:{{[0-9]+}}: remark: dispatch of computed goto copied into {{[0-9]+}} polled gotos: each keeps its own indirect jump
+// Then a second copy of the handlers, without the polls, alternates with them.
+// REMARK: remark: computed gotos of 'run(insn const*)' poll at every second dispatch: 7 handlers copied without their dispatch polls
 __attribute__((noinline)) static long run(const insn *code) {
   static void *const labels[] = {&&l_set, &&l_add, &&l_dec, &&l_jnz,
                                  &&l_jmp, &&l_mark, &&l_halt};

@@ -152,6 +152,19 @@ public:
                               llvm::FunctionAnalysisManager &FAM);
 };
 
+/// At the end of the optimization pipeline, after DispatchDuplicationPass:
+/// gives a threaded interpreter (computed gotos through one constant table
+/// of labels) a second copy of its handlers without the polls right before
+/// their indirect jumps, which the polling originals jump into through a
+/// second table, and which jump back: one poll per two dispatches
+/// (DispatchAlternation.cpp). Default placement, not at -Os/-Oz.
+class DispatchAlternationPass
+    : public llvm::PassInfoMixin<DispatchAlternationPass> {
+public:
+  llvm::PreservedAnalyses run(llvm::Function &F,
+                              llvm::FunctionAnalysisManager &FAM);
+};
+
 /// At the end of the pipeline, on x86-64, each poll's slow call keeps the
 /// hot path's registers: the preserve_most convention keeps every
 /// general-purpose register but R11, so values live across the cold call
@@ -183,8 +196,8 @@ private:
 /// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
 /// promote-loads, poll-unroll, preserve-slow, redundant-polls, small-loops,
 /// entry-libcalls, redundant-polls-calls (every call that may unwind ends a
-/// stretch), poll-unroll-short (short walks unrolled by 4, not 8). Never set
-/// it otherwise.
+/// stretch), poll-unroll-short (short walks unrolled by 4, not 8),
+/// dispatch-alternate. Never set it otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.

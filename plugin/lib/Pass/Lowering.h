@@ -62,6 +62,12 @@ inline constexpr uint64_t PollUnrollSizeBudget = 128;
 /// times PollUnrollPathBudget) runs between two polls.
 inline constexpr unsigned PollUnrollCountShort = 2 * PollUnrollCount;
 
+/// Dispatch alternation (DispatchAlternation.cpp): a threaded interpreter
+/// whose handlers reach at most this many IR instructions in all gets a
+/// second copy of them without dispatch polls: it polls at every second
+/// dispatch. Bounds the code it adds.
+inline constexpr uint64_t DispatchAlternationBudget = 2048;
+
 /// Redundant polls (RedundantPolls.cpp): a poll that runs at most this many
 /// IR instructions after one that stays, on every path, is removed: as much
 /// as a small call tree may run after a call without an entry poll. Part of
@@ -141,6 +147,11 @@ struct LoweredPoll {
   llvm::BasicBlock *Slow, *Fast;
 };
 
+/// If \p BB ends in a lowered poll's branch (pollWord() reading \p Pending),
+/// the successor it takes when nothing is pending; else null.
+llvm::BasicBlock *pollFastSide(llvm::BasicBlock &BB,
+                               const llvm::GlobalVariable *Pending);
+
 /// The lowered poll that ends \p BB, if any.
 std::optional<LoweredPoll>
 loweredPollEnding(llvm::BasicBlock &BB, const llvm::GlobalVariable *Pending);
@@ -170,6 +181,14 @@ uint64_t blockCost(const llvm::BasicBlock &BB);
 /// The site kind of a poll marker call (enum safepoint_site_kind): its
 /// constant argument, or SAFEPOINT_SITE_ENTRY without one.
 unsigned siteKind(const llvm::CallBase &CB);
+
+/// longestPollFreePath() of a path with a loop of unknown trip count.
+inline constexpr uint64_t Unbounded = ~uint64_t(0);
+
+/// The PollDistance remark's number for \p F: the most IR instructions on a
+/// path between two polls, or Unbounded.
+uint64_t longestPollFreePath(llvm::Function &F,
+                             llvm::FunctionAnalysisManager &FAM);
 
 /// Emits the PollDistance analysis remark for \p F (see PollDistancePass).
 void reportPollDistance(llvm::Function &F, llvm::FunctionAnalysisManager &FAM);

@@ -49,7 +49,6 @@ uint64_t blockCost(const BasicBlock &BB) {
 }
 
 namespace {
-constexpr uint64_t Unbounded = ~uint64_t(0);
 uint64_t saturatingAdd(uint64_t A, uint64_t B) {
   return A > Unbounded - B ? Unbounded : A + B;
 }
@@ -152,6 +151,12 @@ static uint64_t longestPollFreePath(Function &F, const GlobalVariable *Pending,
   return Longest;
 }
 
+uint64_t longestPollFreePath(Function &F, FunctionAnalysisManager &FAM) {
+  return longestPollFreePath(F, F.getParent()->getGlobalVariable(abi::Pending),
+                             FAM.getResult<LoopAnalysis>(F),
+                             FAM.getResult<ScalarEvolutionAnalysis>(F));
+}
+
 void reportPollDistance(Function &F, FunctionAnalysisManager &FAM) {
   const DiagnosticHandler *DH = F.getContext().getDiagHandlerPtr();
   const GlobalVariable *Pending = F.getParent()->getGlobalVariable(abi::Pending);
@@ -159,8 +164,7 @@ void reportPollDistance(Function &F, FunctionAnalysisManager &FAM) {
       llvm::none_of(instructions(F),
                     [&](Instruction &I) { return isPollLoad(I, Pending); }))
     return;
-  uint64_t N = longestPollFreePath(F, Pending, FAM.getResult<LoopAnalysis>(F),
-                                   FAM.getResult<ScalarEvolutionAnalysis>(F));
+  uint64_t N = longestPollFreePath(F, FAM);
   OptimizationRemarkEmitter ORE(&F);
   ORE.emit([&] {
     OptimizationRemarkAnalysis R(abi::RemarkName.data(), "PollDistance", &F);

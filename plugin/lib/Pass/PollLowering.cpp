@@ -60,17 +60,25 @@ LoadInst *pollWord(const Instruction *Term) {
                                 : nullptr;
 }
 
-std::optional<LoweredPoll> loweredPollEnding(BasicBlock &BB,
-                                             const GlobalVariable *Pending) {
+BasicBlock *pollFastSide(BasicBlock &BB, const GlobalVariable *Pending) {
   auto *Br = dyn_cast<BranchInst>(BB.getTerminator());
   LoadInst *Word = pollWord(Br);
   if (!Word || !isPollLoad(*Word, Pending))
-    return std::nullopt;
+    return nullptr;
   // `!= 0` takes the first successor when pending, `== 0` the second.
   bool Ne =
       cast<ICmpInst>(Br->getCondition())->getPredicate() == ICmpInst::ICMP_NE;
-  BasicBlock *Slow = Br->getSuccessor(Ne ? 0 : 1);
-  BasicBlock *Fast = Br->getSuccessor(Ne ? 1 : 0);
+  return Br->getSuccessor(Ne ? 1 : 0);
+}
+
+std::optional<LoweredPoll> loweredPollEnding(BasicBlock &BB,
+                                             const GlobalVariable *Pending) {
+  BasicBlock *Fast = pollFastSide(BB, Pending);
+  if (!Fast)
+    return std::nullopt;
+  auto *Br = cast<BranchInst>(BB.getTerminator());
+  LoadInst *Word = pollWord(Br);
+  BasicBlock *Slow = Br->getSuccessor(Br->getSuccessor(0) == Fast ? 1 : 0);
   auto First = find_if(*Slow, [](const Instruction &I) {
     return !isa<PHINode>(I) && !I.isDebugOrPseudoInst();
   });

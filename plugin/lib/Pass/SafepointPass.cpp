@@ -140,6 +140,8 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
           return Add(RedundantPollEliminationPass());
         if (Name == "safepoint-dispatch-dup")
           return Add(DispatchDuplicationPass());
+        if (Name == "safepoint-dispatch-alt")
+          return Add(DispatchAlternationPass());
         // safepoint, safepoint-ir, safepoint<naive>, safepoint-ir<naive>
         SafepointPassOptions Opts;
         if (PassBuilder::checkParametrizedPassName(Name, "safepoint")) {
@@ -209,8 +211,12 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
         if (LTO == LTOMode::Thin || ThinPreLink)
           BeforeVectorizer(FPM, Level);
         // After every IR pass that could merge the copies again.
-        if (P == Placement::Default)
+        if (P == Placement::Default) {
           FPM.addPass(DispatchDuplicationPass());
+          // Copies the handlers: trades code size for speed.
+          if (Level.getSizeLevel() == 0)
+            FPM.addPass(DispatchAlternationPass());
+        }
         // Unless no inlining follows, which could turn a call of the slow
         // path into an invoke, every slow call is split.
         FPM.addPass(PreservingSlowPathPass(LTO == LTOMode::None || NoLTO));

@@ -202,8 +202,8 @@ bool isJumpTable(GlobalVariable &T, Function &F, Interpreter &In) {
 }
 
 /// Finds \p F's interpreter, or says why there is none.
-std::optional<StringRef> analyze(Function &F, const GlobalVariable *Pending,
-                                 Interpreter &In) {
+std::optional<std::string> analyze(Function &F, const GlobalVariable *Pending,
+                                   Interpreter &In) {
   SmallVector<IndirectBrInst *, 16> All;
   for (BasicBlock &BB : F)
     if (auto *IBr = dyn_cast<IndirectBrInst>(BB.getTerminator()))
@@ -254,7 +254,9 @@ std::optional<StringRef> analyze(Function &F, const GlobalVariable *Pending,
     In.Size += blockCost(*BB);
   }
   if (In.Size > DispatchAlternationBudget)
-    return "too large to copy";
+    return "too large to copy (" + std::to_string(In.Size) +
+           " IR instructions, at most " +
+           std::to_string(DispatchAlternationBudget) + ")";
 
   // Every path from a handler to an indirect jump of the region passes a
   // poll. The polls that lead straight to the jump are dispatch polls.
@@ -420,7 +422,7 @@ PreservedAnalyses DispatchAlternationPass::run(Function &F,
   bool Changed = removeUnreachableBlocks(F);
   Interpreter In;
   auto &ORE = FAM.getResult<OptimizationRemarkEmitterAnalysis>(F);
-  if (std::optional<StringRef> Why = analyze(F, Pending, In)) {
+  if (std::optional<std::string> Why = analyze(F, Pending, In)) {
     ORE.emit([&] {
       return OptimizationRemarkMissed(abi::RemarkName.data(),
                                       "DispatchNotAlternated", &F)

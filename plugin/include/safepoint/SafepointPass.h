@@ -64,6 +64,12 @@ struct SafepointPassOptions {
   /// False at -O0, -Os and -Oz: transformations that buy speed with code
   /// size (recursion rotation) are left out there.
   bool OptimizeForSpeed = true;
+  /// `-fplugin-arg-safepoint-tls=local-exec`: the TLS words are declared
+  /// local-exec, so a poll is one compare with the thread pointer and no
+  /// register (`cmpl $0, %fs:__safepoint_pending@TPOFF`). Valid only for
+  /// code linked into an executable together with the static runtime; the
+  /// link fails otherwise (docs/abi.md).
+  bool LocalExecTLS = false;
 };
 
 /// With -Rpass-analysis=safepoint, reports the longest poll-free path of every
@@ -235,7 +241,7 @@ enum class LTOMode {
 /// code again; otherwise every slow call is split (PreservingSlowPathPass).
 void registerPasses(llvm::PassBuilder &PB, bool FrontendMarked,
                     Placement P = Placement::Default,
-                    LTOMode LTO = LTOMode::Unknown);
+                    LTOMode LTO = LTOMode::Unknown, bool LocalExecTLS = false);
 
 } // namespace safepoint
 

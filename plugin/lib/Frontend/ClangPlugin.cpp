@@ -195,8 +195,8 @@ protected:
                   : CG.PrepareForLTO   ? LTOMode::Full
                                        : LTOMode::None;
     CI.getCodeGenOpts().PassBuilderCallbacks.push_back(
-        [P = Where, LTO](llvm::PassBuilder &PB) {
-          registerPasses(PB, /*FrontendMarked=*/true, P, LTO);
+        [P = Where, LTO, LE = LocalExecTLS](llvm::PassBuilder &PB) {
+          registerPasses(PB, /*FrontendMarked=*/true, P, LTO, LE);
         });
     return std::make_unique<SafepointConsumer>(CI, Where);
   }
@@ -214,12 +214,30 @@ protected:
           Where = *P;
           continue;
         }
+      // -fplugin-arg-safepoint-tls=local-exec|initial-exec
+      if (Arg == "tls=local-exec" || Arg == "tls=initial-exec") {
+        LocalExecTLS = Arg == "tls=local-exec";
+        continue;
+      }
       DiagnosticsEngine &Diags = CI.getDiagnostics();
       unsigned ID = Diags.getCustomDiagID(
           DiagnosticsEngine::Error,
           "safepoint: unknown plugin argument '%0' (expected "
-          "placement=naive, placement=default or skip-no-exceptions)");
+          "placement=naive, placement=default, tls=local-exec, "
+          "tls=initial-exec or skip-no-exceptions)");
       Diags.Report(ID) << Arg;
+      return false;
+    }
+    // Local-exec TLS resolves at link time of an executable: code for a
+    // shared object cannot use it.
+    const LangOptions &LO = CI.getLangOpts();
+    if (LocalExecTLS && LO.PICLevel != 0 && !LO.PIE) {
+      DiagnosticsEngine &Diags = CI.getDiagnostics();
+      Diags.Report(Diags.getCustomDiagID(
+          DiagnosticsEngine::Error,
+          "safepoint: tls=local-exec is for code linked into an executable "
+          "with the static runtime, and this is -fPIC code (for a shared "
+          "object); drop the option or compile with -fPIE"));
       return false;
     }
     return true;
@@ -230,6 +248,7 @@ protected:
 
 private:
   safepoint::Placement Where = safepoint::Placement::Default;
+  bool LocalExecTLS = false;
 };
 
 class RestoreAction : public PluginASTAction {

@@ -18,7 +18,10 @@ namespace safepoint {
 /// Runtime symbols the lowered code refers to, declared on demand.
 class RuntimeDecls {
 public:
-  explicit RuntimeDecls(llvm::Module &M) : M(M) {}
+  /// With \p LocalExec the TLS words are declared local-exec (see
+  /// SafepointPassOptions::LocalExecTLS), else initial-exec.
+  explicit RuntimeDecls(llvm::Module &M, bool LocalExec = false)
+      : M(M), LocalExec(LocalExec) {}
   llvm::GlobalVariable *pendingWord();
   llvm::GlobalVariable *maskDepth();
   llvm::FunctionCallee pollSlow();
@@ -29,6 +32,7 @@ public:
 private:
   llvm::GlobalVariable *tlsWord(llvm::StringRef Name);
   llvm::Module &M;
+  bool LocalExec;
 };
 
 /// A function with an acyclic CFG whose calls go only to intrinsics and to

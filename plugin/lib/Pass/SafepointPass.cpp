@@ -19,12 +19,19 @@ using namespace llvm;
 namespace safepoint {
 
 GlobalVariable *RuntimeDecls::tlsWord(StringRef Name) {
-  if (auto *GV = M.getGlobalVariable(Name))
+  const GlobalValue::ThreadLocalMode Model =
+      LocalExec ? GlobalValue::LocalExecTLSModel
+                : GlobalValue::InitialExecTLSModel;
+  if (auto *GV = M.getGlobalVariable(Name)) {
+    // Declared by <safepoint/abi.h>, initial-exec: the option applies too.
+    if (LocalExec && GV->isDeclaration() && GV->isThreadLocal())
+      GV->setThreadLocalMode(Model);
     return GV;
+  }
   auto *GV = new GlobalVariable(
       M, Type::getInt32Ty(M.getContext()), /*isConstant=*/false,
       GlobalValue::ExternalLinkage, /*Initializer=*/nullptr, Name,
-      /*InsertBefore=*/nullptr, GlobalValue::InitialExecTLSModel);
+      /*InsertBefore=*/nullptr, Model);
   GV->setAlignment(Align(4));
   return GV;
 }
@@ -75,7 +82,7 @@ PreservedAnalyses SafepointPass::run(Module &M, ModuleAnalysisManager &) {
   if (IRMode)
     addIREntryMarkers(M);
 
-  RuntimeDecls RT(M);
+  RuntimeDecls RT(M, Opts.LocalExecTLS);
   unsigned Redirected = redirectBlockingCalls(M);
   unsigned Masked = lowerMasks(M, RT, IRMode);
   if (Opts.Where == Placement::Default && Opts.OptimizeForSpeed)
@@ -113,7 +120,7 @@ std::optional<Placement> parsePlacement(StringRef Name) {
 }
 
 void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
-                    LTOMode LTO) {
+                    LTOMode LTO, bool LocalExecTLS) {
   PB.registerPipelineParsingCallback(
       [](StringRef Name, ModulePassManager &MPM,
          ArrayRef<PassBuilder::PipelineElement>) {
@@ -165,9 +172,11 @@ void registerPasses(PassBuilder &PB, bool FrontendMarked, Placement P,
   // Lower before inlining: masks must wrap the frontend's function bodies,
   // and inlined polls then carry their unwind edges into every caller.
   PB.registerPipelineStartEPCallback(
-      [FrontendMarked, P](ModulePassManager &MPM, OptimizationLevel Level) {
+      [FrontendMarked, P, LocalExecTLS](ModulePassManager &MPM,
+                                        OptimizationLevel Level) {
         SafepointPassOptions Opts;
         Opts.Where = P;
+        Opts.LocalExecTLS = LocalExecTLS;
         Opts.IRMode = !FrontendMarked;
         Opts.OptimizeForSpeed =
             Level.getSpeedupLevel() > 0 && Level.getSizeLevel() == 0;

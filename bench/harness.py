@@ -143,18 +143,27 @@ class Harness:
         # Ablations (micro-kernels only): the default placement without one
         # technique, named no-<technique>[+<technique>...] (SAFEPOINT_ABLATE).
         self.configs += ["no-" + t for t in args.ablation.split(",") if t]
+        # Variants (micro-kernels only): the default placement with more
+        # flags, NAME=FLAGS (e.g. tls-le=-fplugin-arg-safepoint-tls=local-exec).
+        self.variants = dict(v.split("=", 1) for v in args.variant)
+        self.configs += list(self.variants)
         self.results = {}
         self.probe_obj = None
         os.makedirs(self.out, exist_ok=True)
         os.makedirs(os.path.join(self.out, "logs"), exist_ok=True)
 
     # ---- configurations -------------------------------------------------
+    def extra(self, config):
+        """An ablation or a variant: micro-kernels only, built like default."""
+        return config.startswith("no-") or config in self.variants
+
     def cflags(self, config):
         if config == "plain":
             return ["-DBENCH_PLAIN"]
         flags = list(self.sp_cxxflags)
         if config == "naive":
             flags.append("-fplugin-arg-safepoint-placement=naive")
+        flags += self.variants.get(config, "").split()
         return flags
 
     def compile_env(self, config):
@@ -188,7 +197,7 @@ class Harness:
                         os.path.join(drv, "unwind_hook.cpp"), "-o", hook],
                        check=True)
         for config in self.configs:
-            if config.startswith("no-"):
+            if self.extra(config):
                 objs[config] = objs["default"]
                 continue
             o = os.path.join(bdir, f"driver.{config}.o")
@@ -380,8 +389,8 @@ class Harness:
                                                    "configs": {}})
             good = True
             for config in self.configs:
-                if config.startswith("no-"):
-                    continue  # ablations: micro-kernels only
+                if self.extra(config):
+                    continue  # ablations and variants: micro-kernels only
                 bdir = os.path.join(self.work, "real", f"{name}.{config}")
                 if os.path.isdir(bdir):
                     shutil.rmtree(bdir)
@@ -1045,6 +1054,7 @@ def rerender(out):
     data = json.load(open(os.path.join(out, "results.json")))
     h = Harness.__new__(Harness)
     h.results, h.configs, h.out = data["benchmarks"], data["meta"]["configs"], out
+    h.variants = {}
     for name, e in h.results.items():
         for config, c in e["configs"].items():
             if e["suite"] == "micro":
@@ -1085,6 +1095,9 @@ def main():
     ap.add_argument("--ablation", default="",
                     help="comma-separated techniques to leave out of the "
                     "default placement, one extra config each (micro only)")
+    ap.add_argument("--variant", action="append", default=[],
+                    help="NAME=FLAGS: one extra config, the default placement "
+                    "with FLAGS (micro only); repeatable")
     ap.add_argument("--naive", action="store_true")
     ap.add_argument("--kernels", default="")
     ap.add_argument("--programs", default="")

@@ -6,7 +6,7 @@
 #                [--kernels a,b,...] [--programs snappy,leveldb,...]
 #                [--no-instructions] [--instructions-only] [--no-latency]
 #                [--latency-only] [--spin-sender] [--premade-exception]
-#                [--ablation tech,tech+tech,...]
+#                [--ablation tech,tech+tech,...] [--variant NAME=FLAGS]
 #
 # Builds every benchmark plain (clang++-19), with naive placement and with the
 # default placement; runs them interleaved --reps times (default 5); measures
@@ -51,6 +51,10 @@
 #                        dispatch-alternate;
 #                        '+' combines),
 #                        named no-<item>
+#   --variant NAME=FLAGS micro-kernels only: one extra configuration NAME,
+#                        the default placement compiled with FLAGS too, e.g.
+#                        tls-le=-fplugin-arg-safepoint-tls=local-exec;
+#                        repeatable
 #
 # Installs the Debian packages it needs when missing (with sudo when not
 # root) and says so. Real programs are fetched as Debian source packages into
@@ -62,7 +66,7 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BENCH/../cmake/setup.sh"
 
 quick=0 only=all reps="" out="" spbuild="" rebuild=1 kernels="" programs=""
-instructions=1 notime=0 nolatency=0 spin=0 premade=0 ablation=""
+instructions=1 notime=0 nolatency=0 spin=0 premade=0 ablation="" variants=()
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
@@ -78,6 +82,7 @@ while [ $# -gt 0 ]; do
     --spin-sender) spin=1 ;;
     --premade-exception) premade=1 ;;
     --ablation) ablation=$2; shift ;;
+    --variant) variants+=(--variant "$2"); shift ;;
     --kernels) kernels=$2; shift ;;
     --programs) programs=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -182,6 +187,7 @@ fi
 [ $spin = 1 ] && args+=(--spin-sender)
 [ $premade = 1 ] && args+=(--premade-exception)
 [ -n "$ablation" ] && args+=(--ablation "$ablation")
+args+=("${variants[@]}")
 [ -n "$kernels" ] && args+=(--kernels "$kernels")
 [ -n "$programs" ] && args+=(--programs "$programs")
 say "Benchmarking into $out"

@@ -242,4 +242,33 @@ jb:
   indirectbr ptr %next, [label %a, label %b]
 }
 
+@sp.labels = internal constant [1 x ptr] [ptr blockaddress(@endless, %a)]
+
+; The poll's fast side is an empty endless loop; only its slow side reaches
+; the jump: no dispatch poll to drop (and the search for one ends).
+; CHECK-LABEL: define void @endless(
+; CHECK-NOT:   .alt
+; CHECK:       {{^}}}
+; REMARK: remark: <unknown>:0:0: computed gotos of 'endless' poll at every dispatch: no poll right before an indirect jump
+define void @endless() {
+entry:
+  br label %a
+
+a:
+  %w = load atomic i32, ptr @__safepoint_pending monotonic, align 4
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %spin, label %slow
+
+spin:
+  br label %spin
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %j
+
+j:
+  %t = load ptr, ptr @sp.labels, align 8
+  indirectbr ptr %t, [label %a]
+}
+
 !0 = !{}

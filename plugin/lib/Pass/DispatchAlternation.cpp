@@ -276,10 +276,13 @@ std::optional<std::string> analyze(Function &F, const GlobalVariable *Pending,
         return "a handler that reaches its indirect jump without a poll";
       for (BasicBlock *P : predecessors(BB)) {
         if (BasicBlock *Fast = pollFastSide(*P, Pending)) {
-          // A chain of unconditional branches from the poll to the jump.
+          // A chain of unconditional branches from the poll to the jump
+          // (no longer than the region: an empty endless loop ends it).
           BasicBlock *Step = Fast;
-          while (Step != Jump && Step->getSingleSuccessor() &&
-                 isa<BranchInst>(Step->getTerminator()))
+          for (size_t N = 0; Step != Jump && N != In.Region.size() &&
+                             Step->getSingleSuccessor() &&
+                             isa<BranchInst>(Step->getTerminator());
+               ++N)
             Step = Step->getSingleSuccessor();
           if (Step == Jump && In.Region.contains(P) &&
               !isLoopOrChunkPoll(*pollWord(P->getTerminator())))

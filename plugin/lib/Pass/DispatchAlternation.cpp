@@ -275,17 +275,17 @@ std::optional<std::string> analyze(Function &F, const GlobalVariable *Pending,
       if (In.Handlers.contains(BB))
         return "a handler that reaches its indirect jump without a poll";
       for (BasicBlock *P : predecessors(BB)) {
-        if (BasicBlock *Fast = pollFastSide(*P, Pending)) {
+        if (std::optional<LoweredPoll> Poll = pollBranchEnding(*P, Pending)) {
           // A chain of unconditional branches from the poll to the jump
           // (no longer than the region: an empty endless loop ends it).
-          BasicBlock *Step = Fast;
+          BasicBlock *Step = Poll->Fast;
           for (size_t N = 0; Step != Jump && N != In.Region.size() &&
                              Step->getSingleSuccessor() &&
                              isa<BranchInst>(Step->getTerminator());
                ++N)
             Step = Step->getSingleSuccessor();
           if (Step == Jump && In.Region.contains(P) &&
-              !isLoopOrChunkPoll(*pollWord(P->getTerminator())))
+              !isLoopOrChunkPoll(*Poll->Word))
             In.DispatchPolls.insert(P);
           continue;
         }
@@ -397,15 +397,8 @@ void alternate(Function &F, Interpreter &In, const GlobalVariable *Pending) {
     }
   }
   // The copies drop their dispatch polls.
-  for (BasicBlock *P : In.DispatchPolls) {
-    auto *Br = cast<BranchInst>(cast<BasicBlock>(VMap[P])->getTerminator());
-    BasicBlock *Fast = pollFastSide(*Br->getParent(), Pending);
-    LoadInst *Word = pollWord(Br);
-    auto *Cmp = cast<Instruction>(Br->getCondition());
-    BranchInst::Create(Fast, Br->getIterator())->setDebugLoc(Br->getDebugLoc());
-    Br->eraseFromParent();
-    eraseDeadPollCheck(*Cmp, *Word);
-  }
+  for (BasicBlock *P : In.DispatchPolls)
+    removeLoweredPoll(*pollBranchEnding(*cast<BasicBlock>(VMap[P]), Pending));
   removeUnreachableBlocks(F);
   DominatorTree DT(F);
   PromoteMemToReg(Slots, DT);

@@ -65,14 +65,6 @@ constexpr unsigned MaxPathSize = 16;
 constexpr unsigned MaxCopies = 128;
 } // namespace
 
-/// True if \p Term is the conditional branch of a lowered poll: its
-/// condition compares the pending word, just loaded, with zero.
-static bool isPollBranch(const Instruction *Term,
-                         const GlobalVariable *Pending) {
-  const LoadInst *Word = pollWord(Term);
-  return Word && isPollLoad(*Word, Pending);
-}
-
 /// A block that leads straight on: an unconditional branch, no calls, not
 /// the target of an indirect branch or of the entry.
 static bool isStep(const BasicBlock &BB) {
@@ -109,7 +101,7 @@ static bool duplicateDispatch(BasicBlock *D, const GlobalVariable *Pending,
   SmallVector<std::pair<BasicBlock *, BasicBlock *>, 16> Entries;
   for (BasicBlock *B : Path)
     for (BasicBlock *P : predecessors(B))
-      if (isPollBranch(P->getTerminator(), Pending) &&
+      if (pollBranchEnding(*P, Pending) &&
           !is_contained(Entries, std::make_pair(P, B)))
         Entries.emplace_back(P, B);
   if (Entries.empty() || Entries.size() > MaxCopies)

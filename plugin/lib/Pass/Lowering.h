@@ -144,26 +144,26 @@ llvm::LoadInst *pollWord(const llvm::Instruction *Term);
 llvm::LoadInst *loopPoll(llvm::BasicBlock &BB);
 
 /// A lowered poll that ends a block: its load, its branch, the slow side
-/// (a block reached only from here that starts with the slow call) and the
-/// fast side.
+/// (the successor taken when an interrupt is pending) and the fast side.
 struct LoweredPoll {
   llvm::LoadInst *Word;
   llvm::BranchInst *Br;
   llvm::BasicBlock *Slow, *Fast;
 };
 
-/// If \p BB ends in a lowered poll's branch (pollWord() reading \p Pending),
-/// the successor it takes when nothing is pending; else null.
-llvm::BasicBlock *pollFastSide(llvm::BasicBlock &BB,
-                               const llvm::GlobalVariable *Pending);
+/// The poll branch that ends \p BB (pollWord() reading \p Pending), if any,
+/// whatever its slow side looks like (merged slow paths included).
+std::optional<LoweredPoll>
+pollBranchEnding(llvm::BasicBlock &BB, const llvm::GlobalVariable *Pending);
 
-/// The lowered poll that ends \p BB, if any.
+/// The lowered poll that ends \p BB, if any, in lowering's own form: its
+/// slow side is reached only from here and starts with the slow call.
 std::optional<LoweredPoll>
 loweredPollEnding(llvm::BasicBlock &BB, const llvm::GlobalVariable *Pending);
 
 /// Removes \p P: its block branches to the fast side, and the load and the
-/// compare go; the slow side is left unreachable, for the caller to delete
-/// (llvm::removeUnreachableBlocks).
+/// compare go; a slow side that only this poll reached is left unreachable,
+/// for the caller to delete (llvm::removeUnreachableBlocks).
 void removeLoweredPoll(const LoweredPoll &P);
 
 /// Once no branch uses them: erases a poll's compare \p Cmp and its load

@@ -60,32 +60,31 @@ LoadInst *pollWord(const Instruction *Term) {
                                 : nullptr;
 }
 
-BasicBlock *pollFastSide(BasicBlock &BB, const GlobalVariable *Pending) {
+std::optional<LoweredPoll> pollBranchEnding(BasicBlock &BB,
+                                            const GlobalVariable *Pending) {
   auto *Br = dyn_cast<BranchInst>(BB.getTerminator());
   LoadInst *Word = pollWord(Br);
   if (!Word || !isPollLoad(*Word, Pending))
-    return nullptr;
+    return std::nullopt;
   // `!= 0` takes the first successor when pending, `== 0` the second.
   bool Ne =
       cast<ICmpInst>(Br->getCondition())->getPredicate() == ICmpInst::ICMP_NE;
-  return Br->getSuccessor(Ne ? 1 : 0);
+  return LoweredPoll{Word, Br, Br->getSuccessor(Ne ? 0 : 1),
+                     Br->getSuccessor(Ne ? 1 : 0)};
 }
 
 std::optional<LoweredPoll> loweredPollEnding(BasicBlock &BB,
                                              const GlobalVariable *Pending) {
-  BasicBlock *Fast = pollFastSide(BB, Pending);
-  if (!Fast)
+  std::optional<LoweredPoll> P = pollBranchEnding(BB, Pending);
+  if (!P)
     return std::nullopt;
-  auto *Br = cast<BranchInst>(BB.getTerminator());
-  LoadInst *Word = pollWord(Br);
-  BasicBlock *Slow = Br->getSuccessor(Br->getSuccessor(0) == Fast ? 1 : 0);
-  auto First = find_if(*Slow, [](const Instruction &I) {
+  auto First = find_if(*P->Slow, [](const Instruction &I) {
     return !isa<PHINode>(I) && !I.isDebugOrPseudoInst();
   });
-  if (Slow == Fast || Slow->getSinglePredecessor() != &BB ||
-      First == Slow->end() || !isSlowCall(*First))
+  if (P->Slow == P->Fast || P->Slow->getSinglePredecessor() != &BB ||
+      First == P->Slow->end() || !isSlowCall(*First))
     return std::nullopt;
-  return LoweredPoll{Word, Br, Slow, Fast};
+  return P;
 }
 
 void removeLoweredPoll(const LoweredPoll &P) {

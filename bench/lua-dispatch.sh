@@ -67,41 +67,43 @@ for script in check work; do
   done
 done
 
-declare -A total vm text
+# One line per build: name, instructions, luaV_execute's, .text bytes.
+: >"$work/counts"
 for config in "${configs[@]}"; do
   valgrind --tool=callgrind --callgrind-out-file="$work/$config.cg" \
     "$work/lua.$config" "$root/bench/lua/work.lua" >/dev/null 2>&1
-  total[$config]=$(callgrind_annotate "$work/$config.cg" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
-  vm[$config]=$(callgrind_annotate "$work/$config.cg" | awk '/luaV_execute/ && !n++ {gsub(",", "", $1); print $1}')
-  text[$config]=$(size -A "$work/lua.$config" | awk '$1 == ".text" {print $2}')
+  annotated=$(callgrind_annotate "$work/$config.cg")
+  echo "$config" \
+    "$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}' <<<"$annotated")" \
+    "$(awk '/luaV_execute/ && !n++ {gsub(",", "", $1); print $1}' <<<"$annotated")" \
+    "$(size -A "$work/lua.$config" | awk '$1 == ".text" {print $2}')" >>"$work/counts"
 done
 
-declare -A times
+# Wall times, one file per build, in rounds whose order alternates.
+for config in "${configs[@]}"; do : >"$work/times.$config"; done
 for ((r = 0; r < rounds; r++)); do
   order=("${configs[@]}")
-  ((r % 2)) && order=(no-alternation default plain)
+  ((r % 2)) && order=("${configs[2]}" "${configs[1]}" "${configs[0]}")
   for config in "${order[@]}"; do
     t0=$(date +%s.%N)
     "$work/lua.$config" "$root/bench/lua/work.lua" 100 >/dev/null
     t1=$(date +%s.%N)
-    times[$config]+="$(echo "$t1 - $t0" | bc -l) "
+    echo "$t1 - $t0" | bc -l >>"$work/times.$config"
   done
 done
 
-/usr/bin/python3 - "${configs[@]}" <<EOF
-import statistics, sys
-configs = sys.argv[1:]
-total = dict(zip(configs, "${total[plain]} ${total[default]} ${total[no-alternation]}".split()))
-vm = dict(zip(configs, "${vm[plain]} ${vm[default]} ${vm[no-alternation]}".split()))
-text = dict(zip(configs, "${text[plain]} ${text[default]} ${text[no-alternation]}".split()))
-times = {"plain": "${times[plain]}", "default": "${times[default]}",
-         "no-alternation": "${times[no-alternation]}"}
-times = {c: [float(x) for x in v.split()] for c, v in times.items()}
-print(f"| build | instructions | ratio | luaV_execute | .text | time (median of $rounds) | ratio [range] |")
+/usr/bin/python3 - "$work" "$rounds" <<'EOF'
+import os, statistics, sys
+work, rounds = sys.argv[1], sys.argv[2]
+counts = [line.split() for line in open(os.path.join(work, "counts"))]
+times = {c: [float(x) for x in open(os.path.join(work, "times." + c))]
+         for c, *_ in counts}
+plain_total, plain_times = int(counts[0][1]), times[counts[0][0]]
+print(f"| build | instructions | ratio | luaV_execute | .text | time (median of {rounds}) | ratio [range] |")
 print("|---|---|---|---|---|---|---|")
-for c in configs:
-    r = [a / b for a, b in zip(times[c], times["plain"])]
-    print(f"| {c} | {int(total[c]):,} | {int(total[c]) / int(total['plain']):.3f} "
-          f"| {int(vm[c]):,} | {int(text[c]):,} | {statistics.median(times[c]):.3f} s "
+for c, total, vm, text in counts:
+    r = [a / b for a, b in zip(times[c], plain_times)]
+    print(f"| {c} | {int(total):,} | {int(total) / plain_total:.3f} "
+          f"| {int(vm):,} | {int(text):,} | {statistics.median(times[c]):.3f} s "
           f"| {statistics.median(r):.3f} [{min(r):.3f}–{max(r):.3f}] |")
 EOF

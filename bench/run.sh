@@ -48,7 +48,7 @@
 #                        preserve-slow, redundant-polls,
 #                        redundant-polls-calls, small-loops,
 #                        entry-libcalls, poll-unroll-short,
-#                        dispatch-alternate;
+#                        dispatch-alternate, jump-table-whole;
 #                        '+' combines),
 #                        named no-<item>
 #   --variant NAME=FLAGS micro-kernels only: one extra configuration NAME,

@@ -3,11 +3,15 @@
 ; every copy's exit, a loop with a computable trip count gets a remainder
 ; loop (polling in each of its iterations). Loops with other calls, with
 ; unroll metadata or with long iterations keep their per-iteration poll; a
-; dispatch loop, large but running one case per iteration, is unrolled.
+; dispatch loop, large but running one case per iteration, is unrolled,
+; unless its switch becomes a jump table (the x86-64 triple says which).
 ; RUN: %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s
 ; RUN: %opt_sp -passes=safepoint-poll-unroll -pass-remarks=safepoint -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: env SAFEPOINT_ABLATE=poll-unroll %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=ABLATED
 ; RUN: env SAFEPOINT_ABLATE=poll-unroll-short %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=FOUR
+; RUN: env SAFEPOINT_ABLATE=jump-table-whole %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=TABLE
+
+target triple = "x86_64-unknown-linux-gnu"
 
 @__safepoint_pending = external thread_local(initialexec) global i32, align 4
 
@@ -247,8 +251,9 @@ exit:
   ret i64 %s16
 }
 
-; A dispatch loop: 45 instructions in all, but an iteration runs one case
-; (at most 14): unrolled, one poll per four dispatches.
+; A dispatch loop: 27 instructions in all, but an iteration runs one case
+; (at most 14), and its three cases become compares, not a jump table:
+; unrolled, one poll per four dispatches.
 ; CHECK-LABEL: define i64 @dispatch(
 ; CHECK:       loop:
 ; CHECK:         load volatile i32, ptr %tls, align 4, !safepoint.loop
@@ -258,6 +263,71 @@ exit:
 ; CHECK:       ret i64
 ; REMARK: remark: <unknown>:0:0: loop unrolled by 4, one poll per 4 iterations
 define i64 @dispatch(ptr %code) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %loop
+
+loop:
+  %pc = phi i64 [ 0, %entry ], [ %pc.next, %latch ]
+  %acc = phi i64 [ 0, %entry ], [ %acc.next, %latch ]
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %pending = icmp ne i32 %w, 0
+  br i1 %pending, label %slow, label %body, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %body
+
+body:
+  %at = getelementptr inbounds i8, ptr %code, i64 %pc
+  %op = load i8, ptr %at, align 1
+  %pc.next = add i64 %pc, 1
+  switch i8 %op, label %exit [
+    i8 0, label %c0
+    i8 1, label %c1
+    i8 2, label %c2
+  ]
+
+c0:
+  %a0 = add i64 %acc, 1
+  %b0 = mul i64 %a0, 3
+  %d0 = xor i64 %b0, 7
+  %e0 = mul i64 %d0, %acc
+  %f0 = add i64 %e0, %pc
+  br label %latch
+c1:
+  %a1 = sub i64 %acc, 5
+  %b1 = mul i64 %a1, 11
+  %d1 = xor i64 %b1, 13
+  %e1 = mul i64 %d1, %acc
+  %f1 = add i64 %e1, %pc
+  br label %latch
+c2:
+  %a2 = shl i64 %acc, 2
+  %b2 = add i64 %a2, 17
+  %d2 = xor i64 %b2, 19
+  %e2 = mul i64 %d2, %acc
+  %f2 = add i64 %e2, %pc
+  br label %latch
+latch:
+  %acc.next = phi i64 [ %f0, %c0 ], [ %f1, %c1 ], [ %f2, %c2 ]
+  br label %loop
+
+exit:
+  ret i64 %acc
+}
+
+; A switch of five dense cases becomes a jump table: the loop keeps one poll
+; per iteration on one indirect jump, which runs faster than four copies of
+; the jump with one poll between them (interp_switch, docs/performance.md).
+; CHECK-LABEL: define i64 @jump_table(
+; CHECK-NOT:     %op.1
+; CHECK:       ret i64
+; REMARK: remark: <unknown>:0:0: loop keeps its poll in every iteration, not unrolled: it dispatches through a jump table
+; Ablated (SAFEPOINT_ABLATE=jump-table-whole), it is unrolled as before.
+; TABLE-LABEL: define i64 @jump_table(
+; TABLE:         switch i8 %op.3,
+define i64 @jump_table(ptr %code) {
 entry:
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
   br label %loop

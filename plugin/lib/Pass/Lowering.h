@@ -5,6 +5,7 @@
 
 #include "safepoint/SafepointPass.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/TargetTransformInfo.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstrTypes.h"
 #include "llvm/IR/Instructions.h"
@@ -86,10 +87,12 @@ inline constexpr unsigned SmallLoopTrips = 64;
 
 /// Why PollUnrollPass would not unroll the innermost loop \p L, which polls
 /// at its header, or nullopt if it would (PollUnrolling.cpp); then \p BodySize,
-/// if given, is the IR instructions of its body.
-std::optional<llvm::StringRef> whyNotPollUnrolled(llvm::Loop &L,
-                                                  llvm::LoopInfo &LI,
-                                                  uint64_t *BodySize = nullptr);
+/// if given, is the IR instructions of its body. \p TTI tells which switches
+/// become jump tables.
+std::optional<llvm::StringRef>
+whyNotPollUnrolled(llvm::Loop &L, llvm::LoopInfo &LI,
+                   const llvm::TargetTransformInfo &TTI,
+                   uint64_t *BodySize = nullptr);
 
 /// With Default placement, before lowerPollMarkers: gives each small directly
 /// self-recursive function with an entry marker internal copies without it,

@@ -249,7 +249,8 @@ private:
   /// code has (lzip's `price_matched` loop: 7 % fewer), so it keeps its poll.
   bool leftToPollUnrolling(Loop &L) {
     return L.isInnermost() && loopPoll(*L.getHeader()) &&
-           !whyNotPollUnrolled(L, LI) && !ablated("poll-unroll");
+           !whyNotPollUnrolled(L, LI, FAM.getResult<TargetIRAnalysis>(F)) &&
+           !ablated("poll-unroll");
   }
 
   /// The most iterations \p L runs if at most SmallLoopTrips, else 0;

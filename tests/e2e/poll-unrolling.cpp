@@ -1,7 +1,8 @@
 // Loops that keep a poll in every iteration because they stay scalar (a
-// linked-list walk, a gather through an index array) are unrolled, with the
-// poll in the first copy: the walk, a few instructions, by eight, the
-// gather by four. Each is interrupted while it runs for
+// linked-list walk, a gather through an index array, a match extended while
+// two strings agree, which tests before its poll) are unrolled, with the
+// poll in the first copy: the walk and the match, a few instructions, by
+// eight, the gather by four. Each is interrupted while it runs for
 // ever, with a tracked object alive in it and one outside: the first copy's
 // poll delivers, through the loop's own landing pad, and every destructor
 // runs; the same with the technique ablated.
@@ -54,6 +55,20 @@ __attribute__((noinline)) static double gather(const double *val,
   return s;
 }
 
+// A loop that tests before its poll (the poll is the body's first
+// statement, after the condition): unrolled too.
+// CHECK: poll-unrolling.cpp:[[@LINE+7]]:{{[0-9]+}}: remark: loop unrolled by 8, one poll per 8 iterations
+__attribute__((noinline)) static unsigned long match(const unsigned char *a,
+                                                     const unsigned char *b,
+                                                     unsigned long len,
+                                                     unsigned long limit) {
+  Tracked inner(3);
+  reached();
+  while (++len < limit && a[len & 1023] == b[len & 1023])
+    consume(len);
+  return len;
+}
+
 int main() {
   // A list that never ends: a ring of 1000 nodes.
   std::vector<node> ring(1000);
@@ -72,5 +87,12 @@ int main() {
         gather(val.data(), col.data(), x.data(), 0, ULONG_MAX)));
   });
   CHECK(built[2] == 1);
+
+  // Equal arrays and no limit: it runs until interrupted.
+  std::vector<unsigned char> bytes(1024, 7);
+  expect_caught([&] {
+    consume(match(bytes.data(), bytes.data() + 0, 0, ULONG_MAX));
+  });
+  CHECK(built[3] == 1);
   std::puts("poll-unrolling: passed");
 }

@@ -1,5 +1,6 @@
 ; A small innermost loop that keeps its poll in every iteration is unrolled
-; by 4 with the poll in the first copy only: a walk of unknown length keeps
+; by 4 with the poll in the first copy only (also when the loop tests before
+; it, as a rotated `while` does): a walk of unknown length keeps
 ; every copy's exit, a loop with a computable trip count gets a remainder
 ; loop (polling in each of its iterations). Loops with other calls, with
 ; unroll metadata or with long iterations keep their per-iteration poll; a
@@ -126,6 +127,88 @@ body:
 exit:
   %r = phi double [ 0.0, %entry ], [ %s.next, %body ]
   ret double %r
+}
+
+; A loop that tests before its poll (a rotated `while (++i < n && a[i] ==
+; b[i]) {}`): the poll dominates the latch, so it runs once in every
+; iteration that goes around; eight copies, each keeping both exits, and
+; only the original's poll.
+; CHECK-LABEL: define i64 @tests_first(
+; CHECK:       loop:
+; CHECK:         %same = icmp eq i8
+; CHECK:       body:
+; CHECK-NEXT:    load volatile i32, ptr %tls, align 4, !safepoint.loop
+; CHECK-NOT:     load volatile
+; CHECK:         %same.7 = icmp eq i8
+; CHECK-NOT:     load volatile
+; CHECK:       ret i64
+; REMARK: remark: <unknown>:0:0: loop unrolled by 8, one poll per 8 iterations
+define i64 @tests_first(ptr %a, ptr %b, i64 %n) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %latch ]
+  %pa = getelementptr inbounds i8, ptr %a, i64 %i
+  %va = load i8, ptr %pa, align 1
+  %pb = getelementptr inbounds i8, ptr %b, i64 %i
+  %vb = load i8, ptr %pb, align 1
+  %same = icmp eq i8 %va, %vb
+  br i1 %same, label %body, label %exit
+
+body:
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %pending = icmp ne i32 %w, 0
+  br i1 %pending, label %slow, label %latch, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %latch
+
+latch:
+  %i.next = add nuw nsw i64 %i, 1
+  %end = icmp eq i64 %i.next, %n
+  br i1 %end, label %exit, label %loop
+
+exit:
+  %r = phi i64 [ %i, %loop ], [ %n, %latch ]
+  ret i64 %r
+}
+
+; A poll on one path through the body only does not run in every
+; iteration: left alone.
+; CHECK-LABEL: define i64 @poll_on_one_path(
+; CHECK-NOT:     .1:
+; CHECK:       ret i64
+define i64 @poll_on_one_path(ptr %a, i64 %n) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %latch ]
+  %pa = getelementptr inbounds i8, ptr %a, i64 %i
+  %va = load i8, ptr %pa, align 1
+  %odd = icmp ugt i8 %va, 127
+  br i1 %odd, label %body, label %latch
+
+body:
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %pending = icmp ne i32 %w, 0
+  br i1 %pending, label %slow, label %latch, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %latch
+
+latch:
+  %i.next = add nuw nsw i64 %i, 1
+  %end = icmp eq i64 %i.next, %n
+  br i1 %end, label %exit, label %loop
+
+exit:
+  ret i64 %i
 }
 
 ; Another call in the loop: left alone.

@@ -6,6 +6,7 @@
 #include "safepoint/SafepointPass.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/TargetTransformInfo.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstrTypes.h"
 #include "llvm/IR/Instructions.h"
@@ -145,6 +146,12 @@ llvm::LoadInst *pollWord(const llvm::Instruction *Term);
 /// form the loop passes rewrite: its load is in \p BB and used only by the
 /// compare, which only the branch uses.
 llvm::LoadInst *loopPoll(llvm::BasicBlock &BB);
+
+/// The loop poll that runs once in every iteration of \p L that goes around:
+/// the only one in L, ending a block that dominates every latch (the header,
+/// or a later block when the loop tests first, as a rotated `while (c) {}`
+/// does); else null.
+llvm::LoadInst *iterationPoll(llvm::Loop &L, const llvm::DominatorTree &DT);
 
 /// A lowered poll that ends a block: its load, its branch, the slow side
 /// (the successor taken when an interrupt is pending) and the fast side.

@@ -118,6 +118,24 @@ LoadInst *loopPoll(BasicBlock &BB) {
   return Word;
 }
 
+LoadInst *iterationPoll(Loop &L, const DominatorTree &DT) {
+  LoadInst *Found = nullptr;
+  for (BasicBlock *BB : L.blocks())
+    if (LoadInst *Word = loopPoll(*BB)) {
+      if (Found)
+        return nullptr;
+      Found = Word;
+    }
+  if (!Found)
+    return nullptr;
+  SmallVector<BasicBlock *, 4> Latches;
+  L.getLoopLatches(Latches);
+  for (BasicBlock *Latch : Latches)
+    if (!DT.dominates(Found->getParent(), Latch))
+      return nullptr;
+  return Found;
+}
+
 /// Splits a slow call or invoke in two, so that the hot path keeps its
 /// registers (PreservingSlowPathPass):
 ///

@@ -18,16 +18,19 @@
 // A loop whose trip count SCEV can compute gets LLVM's runtime unrolling (an
 // epilogue loop of fewer than PollUnrollCount iterations, polling in each);
 // any other keeps every copy's exit. Each run of the loop still polls in its
-// first iteration, and at most PollUnrollCount bodies run between two polls
+// first iteration (if that goes around), and at most PollUnrollCount bodies
+// run between two polls
 // (the work bound, docs/safety-model.md). A walk of unknown length whose
 // whole body is at most half the path budget is unrolled by
 // PollUnrollCountShort instead: the same work between two polls, half the
 // polls (a linked-list walk's few instructions per node), and less code
 // than four copies of a large body.
 //
-// Conditions: an innermost loop whose header starts with its back-edge poll,
-// that calls nothing but its slow path and intrinsics that cannot throw (no
-// other cleanup scope opens inside), whose iterations run at most
+// Conditions: an innermost loop whose back-edge poll runs once in every
+// iteration that goes around (at the header, or after the test of a rotated
+// `while (c) {}`: iterationPoll()), that calls nothing but its slow path and
+// intrinsics that cannot throw (no other cleanup scope opens inside), whose
+// iterations run at most
 // PollUnrollPathBudget instructions (the poll is a large share of them; a
 // switch loop qualifies by its one case per iteration) and whose body has at
 // most PollUnrollSizeBudget (what each copy adds), no unroll pragma or
@@ -155,7 +158,7 @@ public:
 private:
   /// How many times to unroll \p L, or 0 if not.
   unsigned eligible(Loop &L) {
-    if (!L.isInnermost() || !loopPoll(*L.getHeader()))
+    if (!L.isInnermost() || !iterationPoll(L, DT))
       return 0;
     uint64_t Size = 0;
     std::optional<StringRef> Why = whyNotPollUnrolled(L, LI, TTI, &Size);
@@ -184,6 +187,7 @@ private:
   bool unroll(Loop &L, unsigned Count) {
     DebugLoc Loc = L.getStartLoc();
     BasicBlock *Header = L.getHeader();
+    LoadInst *Kept = iterationPoll(L, DT);
     simplifyLoop(&L, &DT, &LI, &SE, &AC, nullptr, /*PreserveLCSSA=*/false);
     formLCSSARecursively(L, DT, &LI, &SE);
     LoopUnrollResult R =
@@ -191,9 +195,9 @@ private:
                    &ORE, /*PreserveLCSSA=*/true);
     if (R != LoopUnrollResult::PartiallyUnrolled)
       return R != LoopUnrollResult::Unmodified;
-    // The copies' polls go; the first copy's, at the header, stays.
+    // The copies' polls go; the first copy's (the original) stays.
     for (BasicBlock *BB : L.blocks())
-      if (LoadInst *Word = loopPoll(*BB); Word && BB != L.getHeader())
+      if (LoadInst *Word = loopPoll(*BB); Word && Word != Kept)
         dropPoll(*BB, *Word);
     L.setLoopAlreadyUnrolled();
     ORE.emit([&] {

@@ -247,6 +247,9 @@ private:
   /// poll per PollUnrollCount iterations: a short body without calls, where
   /// the unrolled loop runs fewer instructions than the poll-free one plain
   /// code has (lzip's `price_matched` loop: 7 % fewer), so it keeps its poll.
+  /// Only a loop that polls at its header: one that tests first (a rotated
+  /// `while`), which PollUnrollPass also unrolls, loses its poll here when
+  /// bounded, as before that pass took such loops.
   bool leftToPollUnrolling(Loop &L) {
     return L.isInnermost() && loopPoll(*L.getHeader()) &&
            !whyNotPollUnrolled(L, LI, FAM.getResult<TargetIRAnalysis>(F)) &&

@@ -48,7 +48,8 @@
 #                        preserve-slow, redundant-polls,
 #                        redundant-polls-calls, small-loops,
 #                        entry-libcalls, poll-unroll-short,
-#                        dispatch-alternate, jump-table-whole;
+#                        dispatch-alternate, jump-table-whole,
+#                        poll-unroll-after-test;
 #                        '+' combines),
 #                        named no-<item>
 #   --variant NAME=FLAGS micro-kernels only: one extra configuration NAME,

@@ -11,6 +11,7 @@
 ; RUN: env SAFEPOINT_ABLATE=poll-unroll %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=ABLATED
 ; RUN: env SAFEPOINT_ABLATE=poll-unroll-short %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=FOUR
 ; RUN: env SAFEPOINT_ABLATE=jump-table-whole %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=TABLE
+; RUN: env SAFEPOINT_ABLATE=poll-unroll-after-test %opt_sp -passes=safepoint-poll-unroll -S %s | FileCheck %s --check-prefix=HEADER
 
 target triple = "x86_64-unknown-linux-gnu"
 
@@ -143,6 +144,11 @@ exit:
 ; CHECK-NOT:     load volatile
 ; CHECK:       ret i64
 ; REMARK: remark: <unknown>:0:0: loop unrolled by 8, one poll per 8 iterations
+; Ablated (SAFEPOINT_ABLATE=poll-unroll-after-test), only a poll at the
+; header qualifies: left alone.
+; HEADER-LABEL: define i64 @tests_first(
+; HEADER-NOT:     %same.1
+; HEADER:       ret i64
 define i64 @tests_first(ptr %a, ptr %b, i64 %n) {
 entry:
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)

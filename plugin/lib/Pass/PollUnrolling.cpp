@@ -158,7 +158,9 @@ public:
 private:
   /// How many times to unroll \p L, or 0 if not.
   unsigned eligible(Loop &L) {
-    if (!L.isInnermost() || !iterationPoll(L, DT))
+    LoadInst *Poll = L.isInnermost() ? iterationPoll(L, DT) : nullptr;
+    if (!Poll || (Poll->getParent() != L.getHeader() &&
+                  ablated("poll-unroll-after-test")))
       return 0;
     uint64_t Size = 0;
     std::optional<StringRef> Why = whyNotPollUnrolled(L, LI, TTI, &Size);

@@ -87,9 +87,9 @@ inline constexpr uint64_t RedundantPollBudget = EntryTreeBudget;
 inline constexpr unsigned SmallLoopTrips = 64;
 
 /// Why PollUnrollPass would not unroll the innermost loop \p L, which polls
-/// at its header, or nullopt if it would (PollUnrolling.cpp); then \p BodySize,
-/// if given, is the IR instructions of its body. \p TTI tells which switches
-/// become jump tables.
+/// once per iteration (iterationPoll()), or nullopt if it would
+/// (PollUnrolling.cpp); then \p BodySize, if given, is the IR instructions of
+/// its body. \p TTI tells which switches become jump tables.
 std::optional<llvm::StringRef>
 whyNotPollUnrolled(llvm::Loop &L, llvm::LoopInfo &LI,
                    const llvm::TargetTransformInfo &TTI,

@@ -16,28 +16,26 @@
 //                                                 br header
 //
 // A loop whose trip count SCEV can compute gets LLVM's runtime unrolling (an
-// epilogue loop of fewer than PollUnrollCount iterations, polling in each);
-// any other keeps every copy's exit. Each run of the loop still polls in its
-// first iteration (if that goes around), and at most PollUnrollCount bodies
-// run between two polls
-// (the work bound, docs/safety-model.md). A walk of unknown length whose
-// whole body is at most half the path budget is unrolled by
-// PollUnrollCountShort instead: the same work between two polls, half the
-// polls (a linked-list walk's few instructions per node), and less code
-// than four copies of a large body.
+// epilogue loop of fewer than PollUnrollCount iterations, polling in each); any
+// other keeps every copy's exit. Each run of the loop still polls in its first
+// iteration (if that goes around), and at most PollUnrollCount bodies run
+// between two polls (the work bound, docs/safety-model.md). A walk of unknown
+// length whose whole body is at most half the path budget is unrolled by
+// PollUnrollCountShort instead: the same work between two polls, half the polls
+// (a linked-list walk's few instructions per node), and less code than four
+// copies of a large body.
 //
 // Conditions: an innermost loop whose back-edge poll runs once in every
 // iteration that goes around (at the header, or after the test of a rotated
 // `while (c) {}`: iterationPoll()), that calls nothing but its slow path and
 // intrinsics that cannot throw (no other cleanup scope opens inside), whose
-// iterations run at most
-// PollUnrollPathBudget instructions (the poll is a large share of them; a
-// switch loop qualifies by its one case per iteration) and whose body has at
-// most PollUnrollSizeBudget (what each copy adds), no unroll pragma or
-// metadata of its own (a user's `#pragma nounroll`, the polled copy of late
-// strip-mining), and no switch the target lowers to a jump table: four
-// copies of a dispatch loop's indirect jump with one poll among them ran
-// slower than one jump with a poll per dispatch.
+// iterations run at most PollUnrollPathBudget instructions (the poll is a large
+// share of them; a switch loop qualifies by its one case per iteration) and
+// whose body has at most PollUnrollSizeBudget (what each copy adds), no unroll
+// pragma or metadata of its own (a user's `#pragma nounroll`, the polled copy
+// of late strip-mining), and no switch the target lowers to a jump table: four
+// copies of a dispatch loop's indirect jump with one poll among them ran slower
+// than one jump with a poll per dispatch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -145,23 +143,30 @@ public:
       : LI(LI), DT(DT), SE(SE), AC(AC), TTI(TTI), ORE(ORE) {}
 
   bool run() {
-    SmallVector<std::pair<Loop *, unsigned>, 8> Found;
-    for (Loop *L : LI.getLoopsInPreorder())
+    struct Candidate {
+      Loop *L;
+      LoadInst *Poll; // its iterationPoll(), the one the copies keep
+      unsigned Count;
+    };
+    SmallVector<Candidate, 8> Found;
+    for (Loop *L : LI.getLoopsInPreorder()) {
+      LoadInst *Poll = L->isInnermost() ? iterationPoll(*L, DT) : nullptr;
+      if (!Poll || (Poll->getParent() != L->getHeader() &&
+                    ablated("poll-unroll-after-test")))
+        continue;
       if (unsigned Count = eligible(*L))
-        Found.push_back({L, Count});
+        Found.push_back({L, Poll, Count});
+    }
     bool Changed = false;
-    for (auto [L, Count] : Found)
-      Changed |= unroll(*L, Count);
+    for (const Candidate &C : Found)
+      Changed |= unroll(*C.L, *C.Poll, C.Count);
     return Changed;
   }
 
 private:
-  /// How many times to unroll \p L, or 0 if not.
+  /// How many times to unroll \p L, which polls once per iteration, or 0
+  /// if not.
   unsigned eligible(Loop &L) {
-    LoadInst *Poll = L.isInnermost() ? iterationPoll(L, DT) : nullptr;
-    if (!Poll || (Poll->getParent() != L.getHeader() &&
-                  ablated("poll-unroll-after-test")))
-      return 0;
     uint64_t Size = 0;
     std::optional<StringRef> Why = whyNotPollUnrolled(L, LI, TTI, &Size);
     if (!Why) {
@@ -186,10 +191,10 @@ private:
     return 0;
   }
 
-  bool unroll(Loop &L, unsigned Count) {
+  /// Unrolls \p L by \p Count; of its loop polls only \p Kept stays.
+  bool unroll(Loop &L, LoadInst &Kept, unsigned Count) {
     DebugLoc Loc = L.getStartLoc();
     BasicBlock *Header = L.getHeader();
-    LoadInst *Kept = iterationPoll(L, DT);
     simplifyLoop(&L, &DT, &LI, &SE, &AC, nullptr, /*PreserveLCSSA=*/false);
     formLCSSARecursively(L, DT, &LI, &SE);
     LoopUnrollResult R =
@@ -199,7 +204,7 @@ private:
       return R != LoopUnrollResult::Unmodified;
     // The copies' polls go; the first copy's (the original) stays.
     for (BasicBlock *BB : L.blocks())
-      if (LoadInst *Word = loopPoll(*BB); Word && Word != Kept)
+      if (LoadInst *Word = loopPoll(*BB); Word && Word != &Kept)
         dropPoll(*BB, *Word);
     L.setLoopAlreadyUnrolled();
     ORE.emit([&] {

@@ -49,7 +49,7 @@
 #                        redundant-polls-calls, small-loops,
 #                        entry-libcalls, poll-unroll-short,
 #                        dispatch-alternate, jump-table-whole,
-#                        poll-unroll-after-test;
+#                        poll-unroll-after-test, work-budget;
 #                        '+' combines),
 #                        named no-<item>
 #   --variant NAME=FLAGS micro-kernels only: one extra configuration NAME,

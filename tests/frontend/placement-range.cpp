@@ -5,7 +5,7 @@
 // RUN: %sp_clangxx -O0 -S -emit-llvm -fno-discard-value-names -o - %s | FileCheck %s
 // RUN: %sp_clangxx -O1 -c -o /dev/null -Rpass=safepoint %s 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: env SAFEPOINT_ABLATE=range-count %sp_clangxx -O0 -S -emit-llvm -fno-discard-value-names -o - %s | FileCheck %s --check-prefix=ABLATED
-// RUN: env SAFEPOINT_ABLATE=chunk-calls %sp_clangxx -O0 -S -emit-llvm -fno-discard-value-names -o - %s | FileCheck %s --check-prefix=CHUNK
+// RUN: env SAFEPOINT_ABLATE=chunk-calls,work-budget %sp_clangxx -O0 -S -emit-llvm -fno-discard-value-names -o - %s | FileCheck %s --check-prefix=CHUNK
 
 #include <list>
 #include <vector>
@@ -106,7 +106,7 @@ void skip(std::vector<int> &v) {
 // amount per iteration: chunks of 64. A call of an inline function keeps chunks of 1024, and so does one
 // of a function that does not return (libstdc++'s assertion in
 // std::vector::operator[], say).
-// (SAFEPOINT_ABLATE=chunk-calls: 1024 everywhere.)
+// (SAFEPOINT_ABLATE=chunk-calls,work-budget: 1024 everywhere.)
 struct Shape {
   virtual double area() const = 0;
 };

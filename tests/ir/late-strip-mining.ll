@@ -9,6 +9,7 @@
 ; RUN: %opt_sp -passes=safepoint-strip-mine -pass-remarks=safepoint -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: %opt_sp -passes='safepoint-strip-mine,loop-vectorize' -force-vector-width=4 -S %s | FileCheck %s --check-prefix=VEC
 ; RUN: env SAFEPOINT_ABLATE=strip-mine-version %opt_sp -passes='safepoint-strip-mine' -S %s | FileCheck %s --check-prefix=NOCOPY
+; RUN: env SAFEPOINT_ABLATE=work-budget %opt_sp -passes=safepoint-strip-mine -S %s | FileCheck %s --check-prefix=BUDGET
 ; RUN: env SAFEPOINT_ABLATE=strip-mine-ir %opt_sp -passes=safepoint-strip-mine -S %s | FileCheck %s --check-prefix=ABLATED
 
 @__safepoint_pending = external thread_local(initialexec) global i32, align 4
@@ -66,6 +67,82 @@ cont:
   %p = getelementptr inbounds i32, ptr %a, i64 %i
   %v = trunc i64 %i to i32
   store i32 %v, ptr %p, align 4
+  %i.next = add nuw nsw i64 %i, 1
+  %more = icmp ult i64 %i.next, %n
+  br i1 %more, label %loop, label %exit, !llvm.loop !2
+
+exit:
+  ret void
+}
+
+; A heavier body runs fewer iterations per chunk: as many as fit the work
+; budget of 16384 IR instructions (a power of two), here 256 of a body of
+; about 50. (SAFEPOINT_ABLATE=work-budget: 1024.)
+; CHECK-LABEL: define void @heavy(
+; CHECK:       loop:
+; CHECK-NEXT:    %safepoint.k = phi i32 [ 256, %safepoint.chunk.header ], [ %safepoint.k.next, %cont ]
+; REMARK: remark: <unknown>:0:0: loop strip-mined after optimization: one poll per 256 iterations, the inner loop has no poll
+; BUDGET-LABEL: define void @heavy(
+; BUDGET:        %safepoint.k = phi i32 [ 1024, %safepoint.chunk.header ]
+define void @heavy(ptr %a, i64 %n) {
+entry:
+  br label %loop
+
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %cont ]
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w = load volatile i32, ptr %tls, align 4, !safepoint.loop !0
+  %idle = icmp eq i32 %w, 0
+  br i1 %idle, label %cont, label %slow, !prof !1
+
+slow:
+  call void @__safepoint_poll_slow()
+  br label %cont
+
+cont:
+  %p = getelementptr inbounds i32, ptr %a, i64 %i
+  %x0 = load i32, ptr %p, align 4
+  %x1 = mul i32 %x0, 3
+  %x2 = xor i32 %x1, 4
+  %x3 = mul i32 %x2, 5
+  %x4 = xor i32 %x3, 6
+  %x5 = mul i32 %x4, 7
+  %x6 = xor i32 %x5, 8
+  %x7 = mul i32 %x6, 9
+  %x8 = xor i32 %x7, 10
+  %x9 = mul i32 %x8, 11
+  %x10 = xor i32 %x9, 12
+  %x11 = mul i32 %x10, 13
+  %x12 = xor i32 %x11, 14
+  %x13 = mul i32 %x12, 15
+  %x14 = xor i32 %x13, 16
+  %x15 = mul i32 %x14, 17
+  %x16 = xor i32 %x15, 18
+  %x17 = mul i32 %x16, 19
+  %x18 = xor i32 %x17, 20
+  %x19 = mul i32 %x18, 21
+  %x20 = xor i32 %x19, 22
+  %x21 = mul i32 %x20, 23
+  %x22 = xor i32 %x21, 24
+  %x23 = mul i32 %x22, 25
+  %x24 = xor i32 %x23, 26
+  %x25 = mul i32 %x24, 27
+  %x26 = xor i32 %x25, 28
+  %x27 = mul i32 %x26, 29
+  %x28 = xor i32 %x27, 30
+  %x29 = mul i32 %x28, 31
+  %x30 = xor i32 %x29, 32
+  %x31 = mul i32 %x30, 33
+  %x32 = xor i32 %x31, 34
+  %x33 = mul i32 %x32, 35
+  %x34 = xor i32 %x33, 36
+  %x35 = mul i32 %x34, 37
+  %x36 = xor i32 %x35, 38
+  %x37 = mul i32 %x36, 39
+  %x38 = xor i32 %x37, 40
+  %x39 = mul i32 %x38, 41
+  %x40 = xor i32 %x39, 42
+  store i32 %x40, ptr %p, align 4
   %i.next = add nuw nsw i64 %i, 1
   %more = icmp ult i64 %i.next, %n
   br i1 %more, label %loop, label %exit, !llvm.loop !2

@@ -36,6 +36,18 @@ enum class Placement {
 /// unrolled. PollDistance bounds such inner loops by it when SCEV cannot.
 inline constexpr unsigned StripMineChunk = 1024;
 
+/// The work, in IR instructions, that a loop left without a poll of its own
+/// (a bounded loop), or a chunk of a strip-mined loop, may do between two
+/// polls: such a loop takes fewer iterations when its body is heavier. The
+/// frontend estimates a body's instructions from the AST, the LLVM passes
+/// count them. Part of the latency bound in docs/safety-model.md.
+inline constexpr uint64_t PollFreeWork = 16384;
+
+/// A loop whose body costs more than PollFreeWork over this many iterations
+/// is polled in every iteration instead of strip-mined: chunks this short
+/// would add more loop control than the polls they save.
+inline constexpr uint64_t MinStripMineChunk = 16;
+
 /// Metadata kind on the pending-word load of a strip-mined loop's poll.
 inline constexpr const char *ChunkPollMD = "safepoint.chunk";
 

@@ -13,6 +13,8 @@
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Sema/Sema.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/bit.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <functional>
 
@@ -259,12 +261,17 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
              Trips && !ablated("bounded-loops")) {
     // Opaque calls cost an unknown amount each: then only as many
     // iterations as a chunk of such a loop are bounded work.
-    uint64_t Work = *Trips * nestedWork(Body);
-    uint64_t Budget = costsUnknown(Body) ? StripMineCallChunk : BoundedLoopWork;
-    if (Work <= Budget) {
-      BoundedLoops[Loop] = Work;
+    uint64_t Iterations =
+        llvm::SaturatingMultiply(*Trips, nestedIterations(Body));
+    uint64_t MaxIterations =
+        costsUnknown(Body) ? StripMineCallChunk : BoundedLoopIterations;
+    uint64_t Work = llvm::SaturatingMultiply(*Trips, iterationWork(Loop));
+    if (Iterations <= MaxIterations &&
+        (Work <= PollFreeWork || ablated("work-budget"))) {
+      BoundedLoops[Loop] = {Iterations, Work};
       remarkMissed(Loc, ("no poll in loop: it runs " + llvm::Twine(*Trips) +
-                         " iterations, bounded work")
+                         " iterations, bounded work (about " +
+                         llvm::Twine(Work) + " instructions)")
                             .str());
       return;
     }
@@ -292,20 +299,194 @@ void PollPlacer::pollLoopBody(Stmt *Loop, Stmt *Body, bool InHandler) {
     cast<CXXForRangeStmt>(Loop)->setBody(NewBody);
 }
 
-/// 1 plus the work of the bounded loops directly nested in \p S (polled
-/// loops reset the distance, so they count as 1).
-uint64_t PollPlacer::nestedWork(Stmt *S) {
-  uint64_t Work = 1;
+/// 1 plus the iterations of the bounded loops directly nested in \p S
+/// (polled loops reset the distance, so they count as 1).
+uint64_t PollPlacer::nestedIterations(Stmt *S) {
+  uint64_t Iterations = 1;
   for (Stmt *Child : S->children()) {
     if (!Child || isa<LambdaExpr, BlockExpr>(Child))
       continue;
     if (isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(Child)) {
       auto It = BoundedLoops.find(Child);
-      Work += It == BoundedLoops.end() ? 1 : It->second;
+      Iterations += It == BoundedLoops.end() ? 1 : It->second.Iterations;
       continue;
     }
-    Work += nestedWork(Child) - 1;
+    Iterations += nestedIterations(Child) - 1;
   }
+  return Iterations;
+}
+
+/// The parts of \p Loop that run in every iteration: condition, increment,
+/// body (for a range-for, also the loop variable's initialization).
+static llvm::SmallVector<const Stmt *, 4> iterationParts(const Stmt *Loop) {
+  if (const auto *For = dyn_cast<ForStmt>(Loop))
+    return {For->getConditionVariableDeclStmt(), For->getCond(), For->getInc(),
+            For->getBody()};
+  if (const auto *While = dyn_cast<WhileStmt>(Loop))
+    return {While->getConditionVariableDeclStmt(), While->getCond(),
+            While->getBody()};
+  if (const auto *Do = dyn_cast<DoStmt>(Loop))
+    return {Do->getCond(), Do->getBody()};
+  const auto *Range = cast<CXXForRangeStmt>(Loop);
+  return {Range->getCond(), Range->getInc(), Range->getLoopVarStmt(),
+          Range->getBody()};
+}
+
+/// The estimated IR instructions of one iteration of \p Loop (at least 1).
+uint64_t PollPlacer::iterationWork(const Stmt *Loop, unsigned Depth) {
+  uint64_t Work = 0;
+  for (const Stmt *Part : iterationParts(Loop))
+    Work = llvm::SaturatingAdd(Work, workOf(Part, Depth));
+  return std::max<uint64_t>(Work, 1);
+}
+
+/// An estimate of the IR instructions one run of \p S executes, on its
+/// costliest path through each `if` and `?:` (every case of a `switch`
+/// counted): a load, a store, an arithmetic or conversion operation, a
+/// branch each count one, a call the work of its callee (callWork()). A loop
+/// nested in \p S counts its iterations' work if it is bounded, and one
+/// iteration if it polls, because its poll ends the poll-free path. Accurate
+/// enough to size chunks; PollDistance reports the real bound, in IR.
+uint64_t PollPlacer::workOf(const Stmt *S, unsigned Depth) {
+  if (!S || isa<LambdaExpr, BlockExpr>(S))
+    return 0;
+  if (isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(S)) {
+    // In the function being instrumented, nested loops were placed first.
+    if (Depth == 0) {
+      auto It = BoundedLoops.find(S);
+      return It == BoundedLoops.end() ? iterationWork(S, Depth)
+                                      : It->second.Work;
+    }
+    uint64_t Trips = 1;
+    if (std::optional<uint64_t> N = constantTripCount(const_cast<Stmt *>(S));
+        N && *N <= BoundedLoopIterations)
+      Trips = *N;
+    return llvm::SaturatingMultiply(Trips, iterationWork(S, Depth));
+  }
+
+  auto Sum = [](std::initializer_list<uint64_t> Parts) {
+    uint64_t Total = 0;
+    for (uint64_t Part : Parts)
+      Total = llvm::SaturatingAdd(Total, Part);
+    return Total;
+  };
+  // Branches: the costlier side.
+  if (const auto *If = dyn_cast<IfStmt>(S))
+    return Sum(
+        {1, workOf(If->getInit(), Depth),
+         workOf(If->getConditionVariableDeclStmt(), Depth),
+         workOf(If->getCond(), Depth),
+         std::max(workOf(If->getThen(), Depth), workOf(If->getElse(), Depth))});
+  if (const auto *Cond = dyn_cast<AbstractConditionalOperator>(S))
+    return Sum({1, workOf(Cond->getCond(), Depth),
+                std::max(workOf(Cond->getTrueExpr(), Depth),
+                         workOf(Cond->getFalseExpr(), Depth))});
+
+  uint64_t Work = 0;
+  if (const auto *Cast = dyn_cast<CastExpr>(S)) {
+    switch (Cast->getCastKind()) {
+    case CK_LValueToRValue:
+      // A local variable or parameter lives in a register.
+      if (const auto *Ref =
+              dyn_cast<DeclRefExpr>(Cast->getSubExpr()->IgnoreParens()))
+        if (const auto *V = dyn_cast<VarDecl>(Ref->getDecl());
+            V && V->hasLocalStorage() && !V->getType()->isReferenceType())
+          break;
+      Work = 1;
+      break;
+    case CK_IntegralCast:
+    case CK_IntegralToFloating:
+    case CK_FloatingToIntegral:
+    case CK_FloatingCast:
+    case CK_IntegralToBoolean:
+    case CK_FloatingToBoolean:
+    case CK_PointerToBoolean:
+    case CK_IntegralToPointer:
+    case CK_PointerToIntegral:
+      Work = 1;
+      break;
+    default:
+      break;
+    }
+  } else if (const auto *Op = dyn_cast<BinaryOperator>(S)) {
+    Work = Op->getOpcode() == BO_Comma       ? 0
+           : isa<CompoundAssignOperator>(Op) ? 2
+                                             : 1;
+  } else if (const auto *Op = dyn_cast<UnaryOperator>(S)) {
+    Work = Op->isIncrementDecrementOp() ? 2 : Op->isArithmeticOp() ? 1 : 0;
+  } else if (isa<ArraySubscriptExpr, SwitchStmt, CaseStmt, CXXThrowExpr>(S)) {
+    Work = 1;
+  } else if (const auto *Call = dyn_cast<CallExpr>(S)) {
+    // In a template's pattern, read for a member not instantiated yet, a
+    // call is not resolved: most are a library's small accessors.
+    Work = !Call->getDirectCallee() && Call->isInstantiationDependent()
+               ? 4
+               : callWork(Call->getDirectCallee(), Depth);
+  } else if (const auto *Construct = dyn_cast<CXXConstructExpr>(S)) {
+    Work = callWork(Construct->getConstructor(), Depth);
+  } else if (const auto *New = dyn_cast<CXXNewExpr>(S)) {
+    Work = callWork(New->getOperatorNew(), Depth);
+  } else if (const auto *Delete = dyn_cast<CXXDeleteExpr>(S)) {
+    Work = callWork(Delete->getOperatorDelete(), Depth);
+    if (const CXXRecordDecl *RD =
+            Delete->getDestroyedType()->getAsCXXRecordDecl())
+      if (RD->hasDefinition() && !RD->hasTrivialDestructor())
+        Work = llvm::SaturatingAdd(Work, callWork(RD->getDestructor(), Depth));
+  } else if (const auto *Bind = dyn_cast<CXXBindTemporaryExpr>(S)) {
+    Work = callWork(Bind->getTemporary()->getDestructor(), Depth);
+  } else if (const auto *Decl = dyn_cast<DeclStmt>(S)) {
+    // Locals destroyed at the end of their scope, then their initializers.
+    for (const clang::Decl *D : Decl->decls())
+      if (const auto *V = dyn_cast<VarDecl>(D)) {
+        if (const CXXRecordDecl *RD = V->getType()->getAsCXXRecordDecl();
+            RD && RD->hasDefinition() && !RD->hasTrivialDestructor())
+          Work =
+              llvm::SaturatingAdd(Work, callWork(RD->getDestructor(), Depth));
+        Work = llvm::SaturatingAdd(Work, workOf(V->getInit(), Depth));
+      }
+    return Work;
+  }
+  for (const Stmt *Child : S->children())
+    Work = llvm::SaturatingAdd(Work, workOf(Child, Depth));
+  return Work;
+}
+
+/// The estimated work of a call to \p Callee: the work of its body if
+/// visible (memoized; eight levels of calls deep at most), or a guess: a
+/// small function's worth. At most MaxCallWork: a larger function
+/// is not inlined at -O2, and an instrumented function that is not inlined
+/// polls at its entry unless it does little work before its first poll.
+uint64_t PollPlacer::callWork(const FunctionDecl *Callee, unsigned Depth) {
+  constexpr uint64_t UnknownCallWork = 16;
+  constexpr uint64_t MaxCallWork = 256;
+  constexpr unsigned MaxDepth = 8;
+  if (!Callee)
+    return UnknownCallWork;
+  // A call that does not return ends the loop: its cost does not repeat.
+  if (Callee->isNoReturn())
+    return 0;
+  if (Callee->getBuiltinID() || Callee->isTrivial())
+    return 1;
+  if (const IdentifierInfo *Name = Callee->getIdentifier();
+      Name && Name->getName().starts_with("__safepoint_"))
+    return 0;
+  const FunctionDecl *Def = nullptr;
+  const Stmt *Body = Callee->getBody(Def);
+  if (!Body)
+    if (const FunctionDecl *Pattern = Callee->getTemplateInstantiationPattern())
+      Body = Pattern->getBody(Def);
+  if (!Body || Depth >= MaxDepth)
+    return UnknownCallWork;
+  if (auto It = CallWork.find(Def); It != CallWork.end())
+    return It->second;
+  CallWork[Def] = UnknownCallWork; // A recursive call.
+  // Inlined, or a call and a return around it: the body's work either way.
+  uint64_t Work = std::max<uint64_t>(workOf(Body, Depth + 1), 1);
+  if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(Def))
+    for (const CXXCtorInitializer *Init : Ctor->inits())
+      Work = llvm::SaturatingAdd(Work, workOf(Init->getInit(), Depth + 1));
+  Work = std::min(Work, MaxCallWork);
+  CallWork[Def] = Work;
   return Work;
 }
 
@@ -319,19 +500,7 @@ bool PollPlacer::mayThrowPerIteration(Stmt *Loop) {
   // it restores the unsafe placement and is never set otherwise.
   if (!SemaRef || ablated("library-nothrow"))
     return true;
-  llvm::SmallVector<const Stmt *, 4> Parts;
-  if (auto *For = dyn_cast<ForStmt>(Loop))
-    Parts = {For->getConditionVariableDeclStmt(), For->getCond(), For->getInc(),
-             For->getBody()};
-  else if (auto *While = dyn_cast<WhileStmt>(Loop))
-    Parts = {While->getConditionVariableDeclStmt(), While->getCond(),
-             While->getBody()};
-  else if (auto *Do = dyn_cast<DoStmt>(Loop))
-    Parts = {Do->getCond(), Do->getBody()};
-  else if (auto *Range = dyn_cast<CXXForRangeStmt>(Loop))
-    Parts = {Range->getCond(), Range->getInc(), Range->getLoopVarStmt(),
-             Range->getBody()};
-  return llvm::any_of(Parts, [&](const Stmt *Part) {
+  return llvm::any_of(iterationParts(Loop), [&](const Stmt *Part) {
     return Part && SemaRef->canThrow(Part) != CT_Cannot;
   });
 }
@@ -520,9 +689,16 @@ static bool costsUnknown(const Stmt *Body) {
   return !ablated("chunk-calls") && makesOpaqueCall(Body);
 }
 
-/// The iterations per chunk of a strip-mined loop with body \p Body.
-static uint64_t chunkFor(const Stmt *Body) {
-  return costsUnknown(Body) ? StripMineCallChunk : StripMineChunk;
+/// The iterations per chunk of strip-mined \p Loop: as many as fit
+/// PollFreeWork (a power of two), at most StripMineChunk, or
+/// StripMineCallChunk if its body makes opaque calls.
+uint64_t PollPlacer::chunkFor(const Stmt *Loop) {
+  const Stmt *Body = iterationParts(Loop).back();
+  uint64_t Chunk = costsUnknown(Body) ? StripMineCallChunk : StripMineChunk;
+  if (ablated("work-budget"))
+    return Chunk;
+  return std::min<uint64_t>(
+      Chunk, llvm::bit_floor(PollFreeWork / iterationWork(Loop)));
 }
 
 /// True if \p S has a `break` that would leave the enclosing loop, or any
@@ -643,7 +819,9 @@ bool PollPlacer::stripMine(ForStmt *For) {
     return ImplicitCastExpr::Create(Ctx, UT, CK_IntegralCast, E, nullptr,
                                     VK_PRValue, FPOptionsOverride());
   };
-  uint64_t Chunk = chunkFor(For->getBody());
+  uint64_t Chunk = chunkFor(For);
+  if (Chunk < MinStripMineChunk)
+    return false;
   auto Literal = [&](QualType Ty) -> Expr * {
     return IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ty), Chunk),
                                   Ty, Loc);
@@ -831,7 +1009,9 @@ Stmt *PollPlacer::stripMineRange(CXXForRangeStmt *Range) {
     return nullptr;
 
   SourceLocation Loc = Range->getBeginLoc();
-  uint64_t Chunk = chunkFor(Range->getBody());
+  uint64_t Chunk = chunkFor(Range);
+  if (Chunk < MinStripMineChunk)
+    return nullptr;
   Expr *Distance = ablated("range-count") ? nullptr : rangeDistance(Range);
   QualType UT = Distance ? Ctx.getCorrespondingUnsignedType(
                                Distance->getType().getCanonicalType())

@@ -30,9 +30,11 @@ class Stmt;
 namespace safepoint {
 
 /// A loop whose iterations, times those of the bounded loops nested in it,
-/// stay within this budget needs no poll of its own: its work between two
-/// polls is bounded. Part of the latency bound in docs/safety-model.md.
-inline constexpr uint64_t BoundedLoopWork = 4096;
+/// stay within this budget, and whose estimated work stays within
+/// PollFreeWork (safepoint/SafepointPass.h), needs no poll of its own: its
+/// work between two polls is bounded. Part of the latency bound in
+/// docs/safety-model.md.
+inline constexpr uint64_t BoundedLoopIterations = 4096;
 
 // StripMineChunk (safepoint/SafepointPass.h): the iterations of a strip-mined
 // loop between two polls.
@@ -83,7 +85,11 @@ private:
   clang::Stmt *stripMineRange(clang::CXXForRangeStmt *Range);
   clang::Expr *rangeDistance(clang::CXXForRangeStmt *Range);
   bool mayThrowPerIteration(clang::Stmt *Loop);
-  uint64_t nestedWork(clang::Stmt *S);
+  uint64_t nestedIterations(clang::Stmt *S);
+  uint64_t iterationWork(const clang::Stmt *Loop, unsigned Depth = 0);
+  uint64_t workOf(const clang::Stmt *S, unsigned Depth = 0);
+  uint64_t callWork(const clang::FunctionDecl *Callee, unsigned Depth);
+  uint64_t chunkFor(const clang::Stmt *Loop);
 
   clang::Stmt *prepend(clang::Stmt *Body, clang::Stmt *First);
   clang::Stmt *markerCall(unsigned Kind, clang::SourceLocation Loc);
@@ -119,8 +125,15 @@ private:
   llvm::DenseSet<const clang::FunctionDecl *> Done;
   llvm::DenseSet<const clang::Stmt *> Visited;
   /// Loops left without a poll because their work is bounded: iterations,
-  /// times the work of bounded loops nested in them.
-  llvm::DenseMap<const clang::Stmt *, uint64_t> BoundedLoops;
+  /// times those of bounded loops nested in them, and the estimated IR
+  /// instructions of all of them (workOf()).
+  struct BoundedLoop {
+    uint64_t Iterations;
+    uint64_t Work;
+  };
+  llvm::DenseMap<const clang::Stmt *, BoundedLoop> BoundedLoops;
+  /// The estimated work of a call to a function with a visible body.
+  llvm::DenseMap<const clang::FunctionDecl *, uint64_t> CallWork;
   /// Loops under `#pragma clang loop` or similar: keep their shape.
   llvm::DenseSet<const clang::Stmt *> HintedLoops;
   /// Statements rewritten as a whole (strip-mined range-for loops), put in

@@ -57,6 +57,7 @@
 #include "Lowering.h"
 #include "safepoint/RuntimeABI.h"
 
+#include "llvm/ADT/bit.h"
 #include "llvm/Analysis/AliasAnalysis.h"
 #include "llvm/Analysis/AssumptionCache.h"
 #include "llvm/Analysis/LoopInfo.h"
@@ -148,6 +149,8 @@ struct Candidate {
   /// Whether the chunked loop keeps the Refreshed values fixed and a copy of
   /// the polled loop takes over when the slow path changes one.
   bool Versioned = false;
+  /// Iterations per chunk: StripMineChunk, fewer for a heavier body.
+  unsigned ChunkSize = StripMineChunk;
 };
 
 class LateStripMiner {
@@ -187,6 +190,7 @@ public:
     PHINode *K;
     DebugLoc Loc;
     BasicBlock *Header;
+    unsigned Size;
   };
   SmallVector<Chunk, 4> Chunked;
 
@@ -265,6 +269,17 @@ private:
             CB && CB != C.Slow.Call &&
             (!isa<IntrinsicInst>(CB) || CB->mayThrow()))
           return Missed("it makes calls");
+
+    // As many iterations per chunk as fit the work budget.
+    uint64_t Body = 0;
+    for (BasicBlock *BB : L.blocks())
+      Body += blockCost(*BB);
+    if (!ablated("work-budget"))
+      C.ChunkSize = std::min<uint64_t>(
+          StripMineChunk,
+          llvm::bit_floor(PollFreeWork / std::max<uint64_t>(Body, 1)));
+    if (C.ChunkSize < MinStripMineChunk)
+      return Missed("its body is too large for chunks");
 
     // Nothing observable runs between the iteration's start and the poll.
     for (Instruction &I : *C.Header) {
@@ -495,7 +510,7 @@ private:
       Phi.setIncomingBlock(Phi.getBasicBlockIndex(C.Preheader), OuterHeader);
     }
     PHINode *K = PHINode::Create(I32, 2, "safepoint.k", C.Header->begin());
-    K->addIncoming(ConstantInt::get(I32, StripMineChunk), OuterHeader);
+    K->addIncoming(ConstantInt::get(I32, C.ChunkSize), OuterHeader);
 
     // latch: go on while the loop would and the chunk is not used up. The
     // branch keeps its polarity: SCEV counts `c && left` and `c || done`
@@ -625,7 +640,7 @@ private:
           P.Outer->eraseFromParent();
         }
 
-    return {K, C.L->getStartLoc(), C.Header};
+    return {K, C.L->getStartLoc(), C.Header, C.ChunkSize};
   }
 
   SmallPtrSet<Value *, 4> WillBeInvariant;
@@ -656,7 +671,7 @@ static void settleChunks(Function &F, ArrayRef<LateStripMiner::Chunk> Chunks,
         return OptimizationRemark(abi::RemarkName.data(), "LoopStripMined",
                                   C.Loc, C.Header)
                << "loop strip-mined after optimization: one poll per "
-               << ore::NV("Chunk", StripMineChunk)
+               << ore::NV("Chunk", C.Size)
                << " iterations, the inner loop has no poll";
       });
       continue;

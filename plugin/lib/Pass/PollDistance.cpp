@@ -17,6 +17,7 @@
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/ScalarEvolutionExpressions.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DiagnosticInfo.h"
@@ -69,6 +70,37 @@ static bool inChunkLoop(const Loop &L) {
   return false;
 }
 
+/// The iterations of a loop over one chunk, from its latch's test of a
+/// counter {0,+,1} against a loop-invariant bound: at most the bound's
+/// largest value (umin(n - i, Chunk) is at most Chunk), or 0 if unknown.
+/// Instcombine turns the frontend's `k < chunk` into `k + 1 == chunk`, whose
+/// backedge-taken count SCEV takes as wrapping when chunk could be 0; the
+/// frontend's chunk is at least 1 (the outer loop tested i < n).
+static uint64_t chunkCounterBound(const Loop &L, ScalarEvolution &SE) {
+  const BasicBlock *Latch = L.getLoopLatch();
+  const auto *Br =
+      Latch ? dyn_cast<BranchInst>(Latch->getTerminator()) : nullptr;
+  const auto *Cmp = Br && Br->isConditional()
+                        ? dyn_cast<ICmpInst>(Br->getCondition())
+                        : nullptr;
+  if (!Cmp)
+    return 0;
+  for (unsigned Counter : {0u, 1u}) {
+    const auto *Rec =
+        dyn_cast<SCEVAddRecExpr>(SE.getSCEV(Cmp->getOperand(Counter)));
+    const SCEV *Bound = SE.getSCEV(Cmp->getOperand(1 - Counter));
+    if (!Rec || Rec->getLoop() != &L || !Rec->isAffine() ||
+        !SE.isLoopInvariant(Bound, &L) ||
+        !Rec->getStepRecurrence(SE)->isOne() ||
+        SE.getUnsignedRangeMax(Rec->getStart()).ugt(1))
+      continue;
+    APInt Max = SE.getUnsignedRangeMax(Bound);
+    if (Max.getActiveBits() <= 32)
+      return Max.getZExtValue();
+  }
+  return 0;
+}
+
 /// Work of one iteration-bounded loop without a poll, or Unbounded.
 static uint64_t loopCost(const Loop &L, const LoopInfo &LI,
                          ScalarEvolution &SE) {
@@ -91,9 +123,12 @@ static uint64_t loopCost(const Loop &L, const LoopInfo &LI,
     // strip-mined loop is its inner loop over one chunk, by construction of
     // the frontend (other loops in the body poll, or have a constant trip
     // count, handled above).
-    if (inChunkLoop(L))
-      Trips = Trips ? std::min<uint64_t>(Trips, StripMineChunk)
-                    : StripMineChunk;
+    if (inChunkLoop(L)) {
+      uint64_t Chunk = chunkCounterBound(L, SE);
+      if (Chunk == 0 || Chunk > StripMineChunk)
+        Chunk = StripMineChunk;
+      Trips = Trips ? std::min<uint64_t>(Trips, Chunk) : Chunk;
+    }
     if (Trips == 0)
       return Unbounded;
   }

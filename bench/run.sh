@@ -49,7 +49,8 @@
 #                        redundant-polls-calls, small-loops,
 #                        entry-libcalls, poll-unroll-short,
 #                        dispatch-alternate, jump-table-whole,
-#                        poll-unroll-after-test, work-budget;
+#                        poll-unroll-after-test, work-budget,
+#                        entry-polling-callees;
 #                        '+' combines),
 #                        named no-<item>
 #   --variant NAME=FLAGS micro-kernels only: one extra configuration NAME,

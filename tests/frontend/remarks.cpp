@@ -39,7 +39,7 @@ void nothrow() noexcept { work(); }
 // PASS-DAG: remarks.cpp:[[@LINE+1]]:1: remark: interrupts masked while 'attributed()' runs: it may call code with polls
 [[safepoint::no_interrupts]] void attributed() { work(); }
 
-// MISSED-DAG: remarks.cpp:[[@LINE+1]]:17: remark: no poll at entry of 'leaf(int)': it cannot recurse and does bounded work before its first poll
+// MISSED-DAG: remarks.cpp:[[@LINE+1]]:17: remark: no poll at entry of 'leaf(int)': it cannot recurse without polling and does bounded work before its first poll
 int leaf(int x) { return x * 2; }
 
 // MISSED-DAG: remarks.cpp:[[@LINE+3]]:5: remark: no poll in loop inside a catch handler (cleanup code)

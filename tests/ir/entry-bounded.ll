@@ -3,11 +3,13 @@
 ; library string or memory function that cannot unwind, or to a small
 ; call tree (acyclic CFG, calls only small trees, at most 256 IR instructions
 ; in all, defined here and not interposable), and no such call lies on a
-; cycle of the CFG that avoids every poll.
+; cycle of the CFG that avoids every poll; or to a function defined here
+; that keeps its entry poll, which polls before anything else.
 ; RUN: %opt_sp -passes=safepoint -S %s 2>&1 | FileCheck %s
 ; RUN: %opt_sp -passes=safepoint -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: %opt_sp -passes='safepoint<naive>' -S %s 2>&1 | FileCheck %s --check-prefix=NAIVE
 ; RUN: env SAFEPOINT_ABLATE=entry-libcalls %opt_sp -passes=safepoint -S %s 2>&1 | FileCheck %s --check-prefix=LIBCALLS
+; RUN: env SAFEPOINT_ABLATE=entry-polling-callees %opt_sp -passes=safepoint -S %s 2>&1 | FileCheck %s --check-prefix=CALLEES
 
 declare void @__safepoint_poll_marker(i32)
 declare void @callee()
@@ -17,7 +19,7 @@ declare i32 @llvm.smax.i32(i32, i32)
 ; CHECK-LABEL: define i32 @leaf(
 ; CHECK-NOT:     @__safepoint_poll_slow
 ; CHECK:         ret i32
-; REMARK: no poll at entry of 'leaf': it cannot recurse and does bounded work before its first poll
+; REMARK: no poll at entry of 'leaf': it cannot recurse without polling and does bounded work before its first poll
 define i32 @leaf(i32 %x) {
   call void @__safepoint_poll_marker(i32 0)
   %m = call i32 @llvm.smax.i32(i32 %x, i32 0)
@@ -114,11 +116,61 @@ done:
   ret i32 0
 }
 
-; Mutual recursion keeps both entry polls.
-; CHECK-LABEL: define void @ping(
+; A range decoder: `bit` refills its buffer on a rare path through `refill`,
+; which calls code defined elsewhere and keeps its entry poll. That call is
+; a poll, so `bit` needs none of its own, nor does each copy of it inlined
+; into a byte decoder. `byte` calls `bit`, which no longer polls first: it
+; keeps its entry poll. (SAFEPOINT_ABLATE=entry-polling-callees: `bit`
+; keeps its entry poll too.)
+; CHECK-LABEL: define void @refill(
 ; CHECK:         call void @__safepoint_poll_slow()
+; CHECK-LABEL: define i32 @bit(
+; CHECK-NOT:     call void @__safepoint_poll_slow()
+; CHECK:         ret i32
+; CHECK-LABEL: define i32 @byte(
+; CHECK:         call void @__safepoint_poll_slow()
+; REMARK: no poll at entry of 'bit': it cannot recurse without polling and does bounded work before its first poll (no calls but small call trees and functions that poll at their entry, bounded loops)
+; CALLEES-LABEL: define i32 @bit(
+; CALLEES:         call void @__safepoint_poll_slow()
+define void @refill() {
+  call void @__safepoint_poll_marker(i32 0)
+  call void @callee()
+  ret void
+}
+define i32 @bit(i32 %code, i32 %range) {
+entry:
+  call void @__safepoint_poll_marker(i32 0)
+  %low = icmp ult i32 %range, 16777216
+  br i1 %low, label %more, label %decode
+more:
+  call void @refill()
+  br label %decode
+decode:
+  %b = and i32 %code, 1
+  ret i32 %b
+}
+define i32 @byte(i32 %code, i32 %range) {
+  call void @__safepoint_poll_marker(i32 0)
+  %a = call i32 @bit(i32 %code, i32 %range)
+  %b = call i32 @bit(i32 %a, i32 %range)
+  %c = add i32 %a, %b
+  ret i32 %c
+}
+
+; Mutual recursion keeps one of the two entry polls: ping is decided first,
+; pong cannot rely on ping (still being decided) and keeps its poll, so
+; ping's call to pong is a poll and ping drops its own. Every cycle of calls
+; passes pong's entry. (SAFEPOINT_ABLATE=entry-polling-callees: both stay.)
+; CHECK-LABEL: define void @ping(
+; CHECK-NOT:     call void @__safepoint_poll_slow()
+; CHECK:         ret void
 ; CHECK-LABEL: define void @pong(
 ; CHECK:         call void @__safepoint_poll_slow()
+; REMARK: no poll at entry of 'ping': it cannot recurse without polling and does bounded work before its first poll
+; CALLEES-LABEL: define void @ping(
+; CALLEES:         call void @__safepoint_poll_slow()
+; CALLEES-LABEL: define void @pong(
+; CALLEES:         call void @__safepoint_poll_slow()
 define void @ping() {
   call void @__safepoint_poll_marker(i32 0)
   call void @pong()

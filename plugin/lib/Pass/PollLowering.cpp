@@ -284,15 +284,64 @@ namespace {
 ///    module (not interposable), with at most EntryTreeBudget IR
 ///    instructions over the whole tree, each call site counting its callee's
 ///    tree. It cannot recurse and its total work is that number;
-///  * a function whose calls all go to intrinsics, leaf library functions
-///    or small call trees, none of the trees on a cycle of its CFG that avoids
+///  * a function whose calls all go to intrinsics, leaf library functions,
+///    small call trees or functions that keep their entry poll
+///    (keepsEntryPoll), none of the trees on a cycle of its CFG that avoids
 ///    every poll and is reachable from the entry without crossing a poll: it
-///    cannot recurse, and from its entry to its first poll or return it runs at
-///    most its straight-line code, its bounded loops and one small tree per
-///    call site.
+///    cannot recurse without passing a kept entry poll, and from its entry to
+///    its first poll or return it runs at most its straight-line code, its
+///    bounded loops and one small tree per call site. A call to a function
+///    that keeps its entry poll is a poll: the callee polls before anything
+///    else (a range decoder's bit decoder, which calls the function that
+///    refills its buffer, polls no more at its entry, nor in each of the
+///    eight copies inlined into a byte decoder).
 class EntryPolicy {
 public:
   explicit EntryPolicy(const Function *Marker) : Marker(Marker) {}
+
+  /// Whether \p F's entry poll goes; the same answer every time.
+  bool dropsEntryPoll(const Function &F) {
+    auto [It, New] = State.try_emplace(&F, Decision::Deciding);
+    if (!New) {
+      assert(It->second != Decision::Deciding && "asked while deciding");
+      return It->second == Decision::Drop;
+    }
+    bool Drop = canDropEntryPoll(F);
+    State[&F] = Drop ? Decision::Drop : Decision::Keep;
+    return Drop;
+  }
+
+private:
+  enum class Decision { Deciding, Drop, Keep };
+
+  /// True if a call to \p F polls before anything else: \p F is defined in
+  /// this module, not interposable, starts with its entry poll, and keeps it.
+  /// A function still being decided (a cycle of the call graph) is not
+  /// relied on: the functions on the cycle decide without it, and one of
+  /// them keeps its poll.
+  bool keepsEntryPoll(const Function &F) {
+    if (F.isDeclaration() || F.isInterposable() || !startsWithEntryPoll(F) ||
+        ablated("entry-polling-callees"))
+      return false;
+    auto [It, New] = State.try_emplace(&F, Decision::Deciding);
+    if (!New)
+      return It->second == Decision::Keep;
+    bool Keep = !canDropEntryPoll(F);
+    State[&F] = Keep ? Decision::Keep : Decision::Drop;
+    return Keep;
+  }
+
+  /// True if the first call in \p F's entry block is its entry marker.
+  bool startsWithEntryPoll(const Function &F) const {
+    for (const Instruction &I : F.getEntryBlock()) {
+      const auto *CB = dyn_cast<CallBase>(&I);
+      if (!CB || isa<IntrinsicInst>(CB))
+        continue;
+      return CB->getCalledFunction() == Marker &&
+             siteKind(*CB) == SAFEPOINT_SITE_ENTRY;
+    }
+    return false;
+  }
 
   bool canDropEntryPoll(const Function &F) {
     if (ablated("entry"))
@@ -311,9 +360,14 @@ public:
           isLeafLibraryCall(*CB))
         continue;
       const Function *Callee = CB->getCalledFunction();
-      if (!Callee || Callee == &F || treeCost(*Callee, 1) > EntryTreeBudget)
+      if (!Callee || Callee == &F)
         return false;
-      CallBlocks.push_back(CB->getParent());
+      if (treeCost(*Callee, 1) <= EntryTreeBudget) {
+        CallBlocks.push_back(CB->getParent());
+        continue;
+      }
+      if (!keepsEntryPoll(*Callee))
+        return false;
     }
     if (CallBlocks.empty())
       return true;
@@ -332,7 +386,6 @@ public:
     });
   }
 
-private:
   static constexpr uint64_t TooMuch = ~uint64_t(0);
 
   /// IR instructions of \p F's whole call tree if it is a small call tree,
@@ -403,6 +456,7 @@ private:
 
   const Function *Marker;
   DenseMap<const Function *, uint64_t> Cost;
+  DenseMap<const Function *, Decision> State;
 };
 } // namespace
 
@@ -479,6 +533,11 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
 
   unsigned Placed = 0;
   EntryPolicy Policy(Marker);
+  // Every decision first, while each function still starts with its marker.
+  if (P == Placement::Default)
+    for (Function &F : M)
+      if (!F.isDeclaration())
+        Policy.dropsEntryPoll(F);
   SmallVector<CallBase *, 16> Sites;
   for (Function &F : M) {
     if (F.isDeclaration())
@@ -491,7 +550,7 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
       continue;
 
     OptimizationRemarkEmitter ORE(&F);
-    bool Bounded = P == Placement::Default && Policy.canDropEntryPoll(F);
+    bool Bounded = P == Placement::Default && Policy.dropsEntryPoll(F);
     for (CallBase *CB : Sites) {
       unsigned Kind = siteKind(*CB);
       if (Bounded && Kind == SAFEPOINT_SITE_ENTRY) {
@@ -499,8 +558,10 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
           return OptimizationRemarkMissed(abi::RemarkName.data(), "EntryPollOmitted",
                                           CB)
                  << "no poll at entry of '" << ore::NV("Function", llvm::demangle(F.getName()))
-                 << "': it cannot recurse and does bounded work before its "
-                    "first poll (no calls but small call trees, bounded loops)";
+                 << "': it cannot recurse without polling and does bounded "
+                    "work before its first poll (no calls but small call "
+                    "trees and functions that poll at their entry, bounded "
+                    "loops)";
         });
         eraseEntryMarker(*CB);
         continue;

@@ -505,8 +505,7 @@ static void lowerOne(CallBase *CB, RuntimeDecls &RT, unsigned Kind) {
     Function *F = BB->getParent();
     BasicBlock *Slow = BasicBlock::Create(C, "safepoint.slow", F, Normal);
     IRBuilder<> SB(Slow);
-    InvokeInst *NewII =
-        SB.CreateInvoke(RT.pollSlow(), Normal, Unwind, {}, "");
+    InvokeInst *NewII = SB.CreateInvoke(RT.pollSlow(), Normal, Unwind, {}, "");
     NewII->setDebugLoc(II->getDebugLoc());
     // The unwind edge now leaves Slow; the normal dest gains an edge.
     Unwind->replacePhiUsesWith(BB, Slow);
@@ -555,9 +554,10 @@ unsigned lowerPollMarkers(Module &M, RuntimeDecls &RT, Placement P) {
       unsigned Kind = siteKind(*CB);
       if (Bounded && Kind == SAFEPOINT_SITE_ENTRY) {
         ORE.emit([&] {
-          return OptimizationRemarkMissed(abi::RemarkName.data(), "EntryPollOmitted",
-                                          CB)
-                 << "no poll at entry of '" << ore::NV("Function", llvm::demangle(F.getName()))
+          return OptimizationRemarkMissed(abi::RemarkName.data(),
+                                          "EntryPollOmitted", CB)
+                 << "no poll at entry of '"
+                 << ore::NV("Function", llvm::demangle(F.getName()))
                  << "': it cannot recurse without polling and does bounded "
                     "work before its first poll (no calls but small call "
                     "trees and functions that poll at their entry, bounded "
@@ -596,8 +596,7 @@ unsigned addIREntryMarkers(Module &M) {
         F.getName().starts_with("__safepoint_"))
       continue;
     IRBuilder<> B(&*F.getEntryBlock().getFirstNonPHIOrDbgOrAlloca());
-    CallInst *Call = B.CreateCall(
-        Marker, {B.getInt32(SAFEPOINT_SITE_ENTRY)});
+    CallInst *Call = B.CreateCall(Marker, {B.getInt32(SAFEPOINT_SITE_ENTRY)});
     if (DISubprogram *SP = F.getSubprogram())
       Call->setDebugLoc(DILocation::get(C, SP->getScopeLine(), 0, SP));
     ++Added;

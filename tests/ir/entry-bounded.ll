@@ -157,6 +157,22 @@ define i32 @byte(i32 %code, i32 %range) {
   ret i32 %c
 }
 
+; An inline function's copy (linkonce_odr) that keeps its entry poll here may
+; be replaced at link time by another translation unit's, which may not:
+; a call to it is not a poll.
+; CHECK-LABEL: define i32 @bit_odr(
+; CHECK:         call void @__safepoint_poll_slow()
+define linkonce_odr void @refill_odr() {
+  call void @__safepoint_poll_marker(i32 0)
+  call void @callee()
+  ret void
+}
+define i32 @bit_odr(i32 %code) {
+  call void @__safepoint_poll_marker(i32 0)
+  call void @refill_odr()
+  ret i32 %code
+}
+
 ; Mutual recursion keeps one of the two entry polls: ping is decided first,
 ; pong cannot rely on ping (still being decided) and keeps its poll, so
 ; ping's call to pong is a poll and ping drops its own. Every cycle of calls

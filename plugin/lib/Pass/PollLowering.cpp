@@ -315,13 +315,16 @@ private:
   enum class Decision { Deciding, Drop, Keep };
 
   /// True if a call to \p F polls before anything else: \p F is defined in
-  /// this module, not interposable, starts with its entry poll, and keeps it.
+  /// this module, exactly (not an inline or template function's
+  /// `linkonce_odr` copy, which the linker may replace by another
+  /// translation unit's, decided there), starts with its entry poll, and
+  /// keeps it.
   /// A function still being decided (a cycle of the call graph) is not
   /// relied on: the functions on the cycle decide without it, and one of
   /// them keeps its poll.
   bool keepsEntryPoll(const Function &F) {
-    if (F.isDeclaration() || F.isInterposable() || !startsWithEntryPoll(F) ||
-        ablated("entry-polling-callees"))
+    if (F.isDeclaration() || !F.isDefinitionExact() ||
+        !startsWithEntryPoll(F) || ablated("entry-polling-callees"))
       return false;
     auto [It, New] = State.try_emplace(&F, Decision::Deciding);
     if (!New)

@@ -318,20 +318,16 @@ private:
   /// this module, exactly (not an inline or template function's
   /// `linkonce_odr` copy, which the linker may replace by another
   /// translation unit's, decided there), starts with its entry poll, and
-  /// keeps it.
-  /// A function still being decided (a cycle of the call graph) is not
-  /// relied on: the functions on the cycle decide without it, and one of
-  /// them keeps its poll.
+  /// keeps it. A function still being decided (a cycle of the call graph)
+  /// is not relied on: the functions on the cycle decide without it, and
+  /// one of them keeps its poll.
   bool keepsEntryPoll(const Function &F) {
     if (F.isDeclaration() || !F.isDefinitionExact() ||
         !startsWithEntryPoll(F) || ablated("entry-polling-callees"))
       return false;
-    auto [It, New] = State.try_emplace(&F, Decision::Deciding);
-    if (!New)
+    if (auto It = State.find(&F); It != State.end())
       return It->second == Decision::Keep;
-    bool Keep = !canDropEntryPoll(F);
-    State[&F] = Keep ? Decision::Keep : Decision::Drop;
-    return Keep;
+    return !dropsEntryPoll(F);
   }
 
   /// True if the first call in \p F's entry block is its entry marker.

@@ -12,8 +12,10 @@
 #define SAFEPOINT_SAFEPOINTPASS_H
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/IR/PassManager.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace llvm {
@@ -47,6 +49,15 @@ inline constexpr uint64_t PollFreeWork = 16384;
 /// is polled in every iteration instead of strip-mined: chunks this short
 /// would add more loop control than the polls they save.
 inline constexpr uint64_t MinStripMineChunk = 16;
+
+/// Iterations per chunk of a loop whose iteration costs \p IterationWork IR
+/// instructions: the largest power of two whose work fits PollFreeWork, at
+/// most \p MaxChunk. Below MinStripMineChunk, the loop polls every iteration.
+inline uint64_t chunkWithinBudget(uint64_t IterationWork, uint64_t MaxChunk) {
+  return std::min(
+      MaxChunk,
+      llvm::bit_floor(PollFreeWork / std::max<uint64_t>(IterationWork, 1)));
+}
 
 /// Metadata kind on the pending-word load of a strip-mined loop's poll.
 inline constexpr const char *ChunkPollMD = "safepoint.chunk";

@@ -13,7 +13,6 @@
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Sema/Sema.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/bit.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <functional>
@@ -697,8 +696,7 @@ uint64_t PollPlacer::chunkFor(const Stmt *Loop) {
   uint64_t Chunk = costsUnknown(Body) ? StripMineCallChunk : StripMineChunk;
   if (ablated("work-budget"))
     return Chunk;
-  return std::min<uint64_t>(
-      Chunk, llvm::bit_floor(PollFreeWork / iterationWork(Loop)));
+  return chunkWithinBudget(iterationWork(Loop), Chunk);
 }
 
 /// True if \p S has a `break` that would leave the enclosing loop, or any

@@ -57,7 +57,6 @@
 #include "Lowering.h"
 #include "safepoint/RuntimeABI.h"
 
-#include "llvm/ADT/bit.h"
 #include "llvm/Analysis/AliasAnalysis.h"
 #include "llvm/Analysis/AssumptionCache.h"
 #include "llvm/Analysis/LoopInfo.h"
@@ -271,13 +270,8 @@ private:
           return Missed("it makes calls");
 
     // As many iterations per chunk as fit the work budget.
-    uint64_t Body = 0;
-    for (BasicBlock *BB : L.blocks())
-      Body += blockCost(*BB);
     if (!ablated("work-budget"))
-      C.ChunkSize = std::min<uint64_t>(
-          StripMineChunk,
-          llvm::bit_floor(PollFreeWork / std::max<uint64_t>(Body, 1)));
+      C.ChunkSize = chunkWithinBudget(loopBlocksCost(L), StripMineChunk);
     if (C.ChunkSize < MinStripMineChunk)
       return Missed("its body is too large for chunks");
 

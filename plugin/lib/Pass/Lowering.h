@@ -193,6 +193,9 @@ bool isPollLoad(const llvm::Instruction &I,
 /// IR instructions of \p BB, not counting phis and debug records.
 uint64_t blockCost(const llvm::BasicBlock &BB);
 
+/// IR instructions of every block of \p L, its inner loops' included.
+uint64_t loopBlocksCost(const llvm::Loop &L);
+
 /// The site kind of a poll marker call (enum safepoint_site_kind): its
 /// constant argument, or SAFEPOINT_SITE_ENTRY without one.
 unsigned siteKind(const llvm::CallBase &CB);

@@ -49,6 +49,13 @@ uint64_t blockCost(const BasicBlock &BB) {
   return N;
 }
 
+uint64_t loopBlocksCost(const Loop &L) {
+  uint64_t N = 0;
+  for (const BasicBlock *BB : L.blocks())
+    N += blockCost(*BB);
+  return N;
+}
+
 namespace {
 uint64_t saturatingAdd(uint64_t A, uint64_t B) {
   return A > Unbounded - B ? Unbounded : A + B;

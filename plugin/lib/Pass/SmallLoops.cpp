@@ -277,10 +277,8 @@ private:
     if (Trips == 0 || Trips > SmallLoopTrips)
       return 0;
     // Its iterations' work, up to the nested loops' polls, within budget.
-    uint64_t Body = 0;
-    for (BasicBlock *BB : L.blocks())
-      Body += blockCost(*BB);
-    if (uint64_t(Trips) * Body > PollFreeWork && !ablated("work-budget"))
+    if (uint64_t(Trips) * loopBlocksCost(L) > PollFreeWork &&
+        !ablated("work-budget"))
       return 0;
     FAM.getResult<OptimizationRemarkEmitterAnalysis>(F).emit([&] {
       return OptimizationRemarkMissed(abi::RemarkName.data(), "SmallLoop",

@@ -1,6 +1,5 @@
 ; After inlining, a poll that runs at most 256 IR instructions after a poll
-; that stays, on every path and with no call that may unwind in between,
-; is removed with its slow path; the poll that stays records how far after
+; that stays, on every path, counting a call as one instruction, is removed with its slow path; the poll that stays records how far after
 ; it the removed one was (!safepoint.merged), and a later run counts that
 ; record against the same budget. Loop and chunk polls, the first poll of a
 ; function, of a landing pad and of a cycle always stay.
@@ -8,6 +7,7 @@
 ; RUN: %opt_sp -passes=safepoint-redundant-polls -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: %opt_sp -passes=safepoint-redundant-polls,safepoint-redundant-polls -S %s | FileCheck %s
 ; RUN: env SAFEPOINT_ABLATE=redundant-polls %opt_sp -passes=safepoint-redundant-polls -S %s | FileCheck %s --check-prefix=ABLATED
+; RUN: env SAFEPOINT_ABLATE=redundant-polls-external %opt_sp -passes=safepoint-redundant-polls -S %s | FileCheck %s --check-prefix=EXTERNAL
 
 @__safepoint_pending = external thread_local(initialexec) global i32, align 4
 
@@ -86,19 +86,30 @@ c:
   ret void
 }
 
-; After a call that may unwind to a declaration (code that may be
-; uninstrumented) the distance is unknown: the poll after it stays. A call
-; to a definition counts as one instruction (the callee polls before
-; unbounded work), as does a call that cannot unwind.
+; Every call counts as one instruction: one to a definition (the callee
+; polls before unbounded work), one that cannot unwind, and one that may
+; unwind into a declaration (the work of uninstrumented code is outside the
+; bound, as in PollDistance).
 ; CHECK-LABEL: define void @calls(
-; CHECK:         %w1 = load volatile
+; CHECK:         %w1 = load volatile i32, ptr %tls, align 4, !safepoint.merged [[M14:![0-9]+]]
 ; CHECK:         call void @may_throw()
-; CHECK:         %w2 = load volatile i32, ptr %tls, align 4, !safepoint.merged [[M10:![0-9]+]]
+; CHECK-NOT:     %w2 = load
 ; CHECK:         call void @no_throw()
 ; CHECK-NOT:     %w3 = load
 ; CHECK:         call void @defined()
 ; CHECK-NOT:     %w4 = load
 ; CHECK:         ret void
+; With the earlier rule (ablation redundant-polls-external) the distance is
+; unknown after a call that may unwind into a declaration: that poll stays.
+; EXTERNAL-LABEL: define void @calls(
+; EXTERNAL:         %w1 = load volatile
+; EXTERNAL:         call void @may_throw()
+; EXTERNAL:         %w2 = load volatile i32, ptr %tls, align 4, !safepoint.merged
+; EXTERNAL:         call void @no_throw()
+; EXTERNAL-NOT:     %w3 = load
+; EXTERNAL:         call void @defined()
+; EXTERNAL-NOT:     %w4 = load
+; EXTERNAL:         ret void
 define void @calls() {
 entry:
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
@@ -206,8 +217,8 @@ exit:
 }
 
 ; A poll reached only from polled arms goes, and both arms' polls record
-; the distance; a poll reached by a path whose distance is unknown (a call
-; that may unwind) stays.
+; the distance; a poll reached by a path from the entry that polls nowhere
+; stays.
 ; CHECK-LABEL: define void @joins(
 ; CHECK:         %w1 = load volatile i32, ptr %tls, align 4, !safepoint.merged [[M5]]
 ; CHECK:         %w2 = load volatile i32, ptr %tls, align 4, !safepoint.merged [[M5]]
@@ -215,9 +226,11 @@ exit:
 ; CHECK:         call void @may_throw()
 ; CHECK:         %w4 = load volatile i32, ptr %tls, align 4{{$}}
 ; CHECK:         ret void
-define void @joins(i1 %c, i1 %d) {
+define void @joins(i1 %c, i1 %d, i1 %e) {
 entry:
   %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br i1 %e, label %fork, label %join2
+fork:
   br i1 %c, label %left, label %right
 left:
   %w1 = load volatile i32, ptr %tls, align 4
@@ -287,4 +300,4 @@ b:
 ; CHECK-DAG: [[M256]] = !{i32 256}
 ; CHECK-DAG: [[M252]] = !{i32 252}
 ; CHECK-DAG: [[M5]] = !{i32 5}
-; CHECK-DAG: [[M10]] = !{i32 10}
+; CHECK-DAG: [[M14]] = !{i32 14}

@@ -159,9 +159,9 @@ public:
 
 /// In the function simplification pipeline, after inlining: removes a poll
 /// (not a loop's) when, on every path to it, a poll that stays ran at most
-/// RedundantPollBudget IR instructions before, with no call in between that
-/// may unwind into code this module does not define: mostly the entry polls
-/// of inlined callees (RedundantPolls.cpp). Default placement.
+/// RedundantPollBudget IR instructions before, a call counting as one:
+/// mostly the entry polls of inlined callees (RedundantPolls.cpp). Default
+/// placement.
 class RedundantPollEliminationPass
     : public llvm::PassInfoMixin<RedundantPollEliminationPass> {
 public:
@@ -224,6 +224,8 @@ private:
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
 /// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
 /// promote-loads, poll-unroll, preserve-slow, redundant-polls, small-loops,
+/// redundant-polls-external (a call that may unwind into code this module
+/// does not define ends a stretch),
 /// entry-libcalls, redundant-polls-calls (every call that may unwind ends a
 /// stretch), poll-unroll-short (short walks unrolled by 4, not 8),
 /// dispatch-alternate. Never set it otherwise.

@@ -16,11 +16,10 @@
 //   br (%w2 != 0), %slow2, %b
 //
 // The distance since the last poll that stays is a forward walk in reverse
-// post-order. It is unknown at the function entry, at a landing pad, on a
-// retreating edge (so every cycle keeps a poll) and after a call that may
-// unwind into code this module does not define (which may be
-// uninstrumented); other instructions, calls to this module's functions and
-// calls that cannot unwind included, count one each, as in PollDistance.
+// post-order. It is unknown at the function entry, at a landing pad and on
+// a retreating edge (so every cycle keeps a poll); other instructions, calls
+// included, count one each, as in PollDistance and the work bound: work in
+// uninstrumented callees is outside the bound (forgetsDistance()).
 // Loop and chunk polls (LoopPollMD, ChunkPollMD) always stay: the loop
 // passes after this one rewrite them.
 //
@@ -102,19 +101,26 @@ void recordMerged(LoadInst &Word, uint64_t N) {
                                       Type::getInt32Ty(C), N))));
 }
 
-/// True if \p I is a call after which the work since the last poll is not
-/// known: one that may unwind (a function with a poll is never nounwind) to
-/// code this module does not define, which may be uninstrumented. A call to
-/// a definition here counts as one instruction, as in PollDistance: the
-/// callee polls before unbounded work, and runs at most its straight-line
-/// code after its last poll (docs/safety-model.md).
+/// True if \p I is a call after which the work since the last poll is taken
+/// as unknown: none by default. A call counts as one instruction, as in
+/// PollDistance and in the work bound (docs/safety-model.md): a callee
+/// defined here polls before unbounded work and runs at most its
+/// straight-line code after its last poll, and the work of uninstrumented
+/// code is outside the bound. After a long call into uninstrumented code the
+/// next poll is thus within the bound, not necessarily within
+/// RedundantPollBudget. The ablations restore the earlier rules: every call
+/// that may unwind (redundant-polls-calls), or every one that may unwind into
+/// code this module does not define (redundant-polls-external).
 bool forgetsDistance(const Instruction &I) {
   const auto *CB = dyn_cast<CallBase>(&I);
   if (!CB || isa<IntrinsicInst>(CB) || CB->doesNotThrow() || isSlowCall(I))
     return false;
+  if (ablated("redundant-polls-calls"))
+    return true;
+  if (!ablated("redundant-polls-external"))
+    return false;
   const Function *Callee = CB->getCalledFunction();
-  return !Callee || Callee->isDeclaration() || Callee->isInterposable() ||
-         ablated("redundant-polls-calls");
+  return !Callee || Callee->isDeclaration() || Callee->isInterposable();
 }
 
 unsigned removeRedundantPolls(Function &F, const GlobalVariable *Pending,

@@ -6,11 +6,14 @@
 ; may wrap, a bound above 64, a poll-free loop nested inside and a poll-free
 ; loop around keep the poll; so does a loop that poll unrolling, next, will
 ; unroll with one poll per four iterations (it ran faster than the plain,
-; poll-free loop).
+; poll-free loop). A poll inlined from a callee's entry into such a loop
+; goes too, and in the inner loop of a strip-mined loop, whose chunk bounds
+; it, up to a chunk's 1024 iterations within the work budget.
 ; RUN: %opt_sp -passes=safepoint-small-loops -S %s | FileCheck %s
 ; RUN: %opt_sp -passes=safepoint-small-loops -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: %opt_sp -passes=safepoint-small-loops,safepoint-distance -pass-remarks-analysis=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=DISTANCE
 ; RUN: env SAFEPOINT_ABLATE=small-loops %opt_sp -passes=safepoint-small-loops -S %s | FileCheck %s --check-prefix=ABLATED
+; RUN: env SAFEPOINT_ABLATE=small-loops-entry %opt_sp -passes=safepoint-small-loops -S %s | FileCheck %s --check-prefix=LOOPONLY
 ; RUN: env SAFEPOINT_ABLATE=poll-unroll %opt_sp -passes=safepoint-small-loops -S %s | FileCheck %s --check-prefix=NOUNROLL
 
 @__safepoint_pending = external thread_local(initialexec) global i32, align 4
@@ -514,5 +517,136 @@ cont:
 exit:
   ret i32 %next
 }
+
+; `for (i = 0; i < n && i < 8; ++i) f();` with f's entry poll inlined (no
+; loop poll tag): the loop is small, the poll goes.
+; CHECK-LABEL: define void @inlined_entry_small(
+; CHECK-NOT:     load volatile
+; CHECK:         ret void
+; REMARK: remark: <unknown>:0:0: no poll in loop: it runs at most 8 iterations (its maximum trip count), bounded work
+; LOOPONLY-LABEL: define void @inlined_entry_small(
+; LOOPONLY:         load volatile
+define void @inlined_entry_small(i32 %n) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %loop
+loop:
+  %i = phi i32 [ 0, %entry ], [ %i.next, %latch ]
+  %in = icmp slt i32 %i, %n
+  br i1 %in, label %body, label %exit
+body:
+  %w = load volatile i32, ptr %tls, align 4
+  %p = icmp ne i32 %w, 0
+  br i1 %p, label %slow, label %latch
+slow:
+  call void @__safepoint_poll_slow()
+  br label %latch
+latch:
+  %b = call i1 @bit()
+  %i.next = add nuw nsw i32 %i, 1
+  %small = icmp ult i32 %i.next, 8
+  br i1 %small, label %loop, label %exit
+exit:
+  ret void
+}
+
+; The frontend's strip-mined `for (i = 0; i < n; ++i) f();`: a chunk poll
+; in the outer loop, an inner loop of umax(umin(n - i, 128), 1) iterations,
+; and f's entry poll inlined into it. The inner loop runs at most 128
+; iterations, more than 64 but a chunk's: its poll goes, the chunk poll
+; stays. The same inner loop under a loop poll, not a chunk poll, keeps
+; its inlined poll.
+; CHECK-LABEL: define void @inlined_entry_chunk(
+; CHECK:       chunk:
+; CHECK:         load volatile i32, ptr %tls, align 4, !safepoint.chunk
+; CHECK:       inner:
+; CHECK-NOT:     load volatile
+; CHECK:       chunk.end:
+; REMARK: remark: <unknown>:0:0: no poll in loop: it runs at most 128 iterations (its maximum trip count), bounded work
+; DISTANCE: remark: <unknown>:0:0: poll-free path in 'inlined_entry_chunk': at most 650 instructions
+; LOOPONLY-LABEL: define void @inlined_entry_chunk(
+; LOOPONLY:       inner:
+; LOOPONLY:         load volatile
+; CHECK-LABEL: define void @inlined_entry_not_chunk(
+; CHECK:       inner:
+; CHECK:         load volatile
+define void @inlined_entry_chunk(i32 %n) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %chunk
+chunk:
+  %i = phi i32 [ 0, %entry ], [ %i.end, %chunk.end ]
+  %wc = load volatile i32, ptr %tls, align 4, !safepoint.chunk !{}
+  %pc = icmp ne i32 %wc, 0
+  br i1 %pc, label %slowc, label %start
+slowc:
+  call void @__safepoint_poll_slow()
+  br label %start
+start:
+  %left = sub i32 %n, %i
+  %m = call i32 @llvm.umin.i32(i32 %left, i32 128)
+  %k = call i32 @llvm.umax.i32(i32 %m, i32 1)
+  br label %inner
+inner:
+  %j = phi i32 [ 0, %start ], [ %j.next, %latch ]
+  %w = load volatile i32, ptr %tls, align 4
+  %p = icmp ne i32 %w, 0
+  br i1 %p, label %slow, label %latch
+slow:
+  call void @__safepoint_poll_slow()
+  br label %latch
+latch:
+  %b = call i1 @bit()
+  %j.next = add nuw nsw i32 %j, 1
+  %more = icmp ult i32 %j.next, %k
+  br i1 %more, label %inner, label %chunk.end
+chunk.end:
+  %i.end = add i32 %i, %k
+  %again = icmp slt i32 %i.end, %n
+  br i1 %again, label %chunk, label %exit
+exit:
+  ret void
+}
+
+define void @inlined_entry_not_chunk(i32 %n) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  br label %chunk
+chunk:
+  %i = phi i32 [ 0, %entry ], [ %i.end, %chunk.end ]
+  %wc = load volatile i32, ptr %tls, align 4, !safepoint.loop !{}
+  %pc = icmp ne i32 %wc, 0
+  br i1 %pc, label %slowc, label %start
+slowc:
+  call void @__safepoint_poll_slow()
+  br label %start
+start:
+  %left = sub i32 %n, %i
+  %m = call i32 @llvm.umin.i32(i32 %left, i32 128)
+  %k = call i32 @llvm.umax.i32(i32 %m, i32 1)
+  br label %inner
+inner:
+  %j = phi i32 [ 0, %start ], [ %j.next, %latch ]
+  %w = load volatile i32, ptr %tls, align 4
+  %p = icmp ne i32 %w, 0
+  br i1 %p, label %slow, label %latch
+slow:
+  call void @__safepoint_poll_slow()
+  br label %latch
+latch:
+  %b = call i1 @bit()
+  %j.next = add nuw nsw i32 %j, 1
+  %more = icmp ult i32 %j.next, %k
+  br i1 %more, label %inner, label %chunk.end
+chunk.end:
+  %i.end = add i32 %i, %k
+  %again = icmp slt i32 %i.end, %n
+  br i1 %again, label %chunk, label %exit
+exit:
+  ret void
+}
+
+declare i32 @llvm.umin.i32(i32, i32)
+declare i32 @llvm.umax.i32(i32, i32)
 
 ; CHECK: [[T9]] = !{i32 9}

@@ -224,8 +224,9 @@ private:
 /// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
 /// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
 /// promote-loads, poll-unroll, preserve-slow, redundant-polls, small-loops,
-/// redundant-polls-external (a call that may unwind into code this module
-/// does not define ends a stretch),
+/// small-loops-entry (small loops drop only their loop polls, at most
+/// SmallLoopTrips iterations), redundant-polls-external (a call that may
+/// unwind into code this module does not define ends a stretch),
 /// entry-libcalls, redundant-polls-calls (every call that may unwind ends a
 /// stretch), poll-unroll-short (short walks unrolled by 4, not 8),
 /// dispatch-alternate. Never set it otherwise.

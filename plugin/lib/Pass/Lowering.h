@@ -5,6 +5,7 @@
 
 #include "safepoint/SafepointPass.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetTransformInfo.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
@@ -199,6 +200,16 @@ uint64_t loopBlocksCost(const llvm::Loop &L);
 /// The site kind of a poll marker call (enum safepoint_site_kind): its
 /// constant argument, or SAFEPOINT_SITE_ENTRY without one.
 unsigned siteKind(const llvm::CallBase &CB);
+
+/// The iterations of \p L from the range of SCEV's symbolic maximum
+/// backedge-taken count (umin(n - i, Chunk) of a strip-mined loop: Chunk),
+/// or 0 if that is not small.
+uint64_t symbolicTripBound(const llvm::Loop &L, llvm::ScalarEvolution &SE);
+
+/// The iterations of a strip-mined loop's inner loop \p L over one chunk,
+/// from its latch's test of a counter {0,+,1} against a loop-invariant
+/// bound: at most the bound's largest value, or 0 if unknown.
+uint64_t chunkCounterBound(const llvm::Loop &L, llvm::ScalarEvolution &SE);
 
 /// longestPollFreePath() of a path with a loop of unknown trip count.
 inline constexpr uint64_t Unbounded = ~uint64_t(0);

@@ -83,7 +83,7 @@ static bool inChunkLoop(const Loop &L) {
 /// Instcombine turns the frontend's `k < chunk` into `k + 1 == chunk`, whose
 /// backedge-taken count SCEV takes as wrapping when chunk could be 0; the
 /// frontend's chunk is at least 1 (the outer loop tested i < n).
-static uint64_t chunkCounterBound(const Loop &L, ScalarEvolution &SE) {
+uint64_t chunkCounterBound(const Loop &L, ScalarEvolution &SE) {
   const BasicBlock *Latch = L.getLoopLatch();
   const auto *Br =
       Latch ? dyn_cast<BranchInst>(Latch->getTerminator()) : nullptr;
@@ -108,6 +108,14 @@ static uint64_t chunkCounterBound(const Loop &L, ScalarEvolution &SE) {
   return 0;
 }
 
+uint64_t symbolicTripBound(const Loop &L, ScalarEvolution &SE) {
+  const SCEV *Taken = SE.getSymbolicMaxBackedgeTakenCount(&L);
+  APInt Max = isa<SCEVCouldNotCompute>(Taken)
+                  ? APInt::getMaxValue(64)
+                  : SE.getUnsignedRangeMax(Taken);
+  return Max.getActiveBits() <= 32 ? Max.getZExtValue() + 1 : 0;
+}
+
 /// Work of one iteration-bounded loop without a poll, or Unbounded.
 static uint64_t loopCost(const Loop &L, const LoopInfo &LI,
                          ScalarEvolution &SE) {
@@ -117,14 +125,7 @@ static uint64_t loopCost(const Loop &L, const LoopInfo &LI,
     if (const MDNode *MD = Latch->getTerminator()->getMetadata(BoundedTripsMD))
       Trips = mdconst::extract<ConstantInt>(MD->getOperand(0))->getZExtValue();
   if (Trips == 0) {
-    // A symbolic bound whose range is small, e.g. umin(n - i, Chunk) of a
-    // strip-mined loop.
-    const SCEV *Taken = SE.getSymbolicMaxBackedgeTakenCount(&L);
-    APInt Max = isa<SCEVCouldNotCompute>(Taken)
-                    ? APInt::getMaxValue(64)
-                    : SE.getUnsignedRangeMax(Taken);
-    if (Max.getActiveBits() <= 32)
-      Trips = Max.getZExtValue() + 1;
+    Trips = symbolicTripBound(L, SE);
     // SCEV may lose the chunk's bound (a constant bound folded into the
     // count, say): a poll-free loop without a constant trip count inside a
     // strip-mined loop is its inner loop over one chunk, by construction of

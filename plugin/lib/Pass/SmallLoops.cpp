@@ -11,10 +11,15 @@
 //    least doubles, so it reaches 0x100 within 8 iterations. SCEV sees no
 //    recurrence in it.
 //
-// Just before the vectorizer, a loop loses its own poll (LoopPollMD) when one
-// of these bounds is at most SmallLoopTrips iterations, every loop nested in
-// it polls and so does each iteration of the loop around it, if any: no two
-// bounded loops multiply their bounds. The growth bound needs an exit test
+// Just before the vectorizer, a loop loses its own polls (its loop poll,
+// LoopPollMD, and the entry polls of callees inlined into its body, which
+// redundant-poll removal keeps since each iteration starts after a
+// retreating edge) when one of these bounds is at most SmallLoopTrips
+// iterations, or StripMineChunk in the inner loop of a strip-mined loop
+// (the chunk bounds it; the frontend's chunks have at most that many), the
+// iterations' work is within the work budget, every loop nested in it polls
+// and so does each iteration of the loop around it, if any: no two bounded
+// loops multiply their bounds. The growth bound needs an exit test
 // `X <u C` that runs in every iteration, on a header phi
 // X = phi [S, outside], ..., [N, latch] (or on N), where every S is at least
 // 1 and N at least twice X without wrapping (shifts and multiplications by
@@ -184,14 +189,23 @@ public:
     SmallVector<LoweredPoll, 4> Drop;
     SmallPtrSet<const Instruction *, 8> Dropped;
     for (Loop *L : reverse(Loops)) {
+      // Its loop poll, and the entry polls of functions inlined into its
+      // body, which redundant-poll removal keeps because each starts a new
+      // iteration. A chunk poll means L is a strip-mined loop's outer loop.
       SmallVector<LoweredPoll, 1> Polls = ownPolls(*L, Pending);
-      erase_if(Polls, [](const LoweredPoll &P) {
-        return !P.Word->getMetadata(LoopPollMD);
-      });
-      if (Polls.empty() || !subLoopsPoll(*L, Pending, Dropped) ||
-          !parentPolls(*L, Pending) || leftToPollUnrolling(*L))
+      if (ablated("small-loops-entry")) // the rule before: loop polls only
+        erase_if(Polls, [](const LoweredPoll &P) {
+          return !P.Word->getMetadata(LoopPollMD);
+        });
+      if (Polls.empty() || any_of(Polls, [](const LoweredPoll &P) {
+            return P.Word->getMetadata(ChunkPollMD);
+          }))
         continue;
-      unsigned Trips = bound(*L, Polls.front());
+      std::optional<unsigned> Limit = tripLimit(*L, Pending);
+      if (!Limit || !subLoopsPoll(*L, Pending, Dropped) ||
+          leftToPollUnrolling(*L))
+        continue;
+      unsigned Trips = bound(*L, Polls.front(), *Limit);
       if (!Trips)
         continue;
       setBound(*L, Trips);
@@ -232,15 +246,27 @@ private:
     });
   }
 
-  /// True if the loop around \p L, if any, polls in each of its iterations
-  /// (its own loop poll, at the start of its body): a bounded loop around L
-  /// without a poll would multiply L's bound by its own.
-  bool parentPolls(const Loop &L, const GlobalVariable *Pending) {
+  /// The most iterations \p L may run without a poll, if the loop around
+  /// it, if any, polls in each of its iterations (its own loop or chunk poll,
+  /// at the start of its body; a bounded loop around L without a poll would
+  /// multiply L's bound by its own): SmallLoopTrips, or, for the inner loop
+  /// of a strip-mined loop, whose trips the chunk bounds, as many as the
+  /// frontend's chunks have (StripMineChunk), within the work budget either
+  /// way.
+  std::optional<unsigned> tripLimit(const Loop &L,
+                                    const GlobalVariable *Pending) {
     const Loop *Parent = L.getParentLoop();
-    return !Parent ||
-           any_of(ownPolls(*Parent, Pending), [](const LoweredPoll &P) {
-             return isLoopOrChunkPoll(*P.Word);
-           });
+    if (!Parent)
+      return SmallLoopTrips;
+    bool Polls = false, Chunk = false;
+    for (const LoweredPoll &P : ownPolls(*Parent, Pending)) {
+      Polls |= isLoopOrChunkPoll(*P.Word);
+      Chunk |= P.Word->getMetadata(ChunkPollMD) != nullptr;
+    }
+    if (!Polls)
+      return std::nullopt;
+    return Chunk && !ablated("small-loops-entry") ? StripMineChunk
+                                                  : SmallLoopTrips;
   }
 
   /// True if PollUnrollPass, which runs next, will unroll \p L with one
@@ -256,16 +282,26 @@ private:
            !ablated("poll-unroll");
   }
 
-  /// The most iterations \p L runs if at most SmallLoopTrips, else 0;
-  /// reported on \p Poll.
-  unsigned bound(Loop &L, const LoweredPoll &Poll) {
+  /// The most iterations \p L runs if at most \p Limit, else 0; reported on
+  /// \p Poll.
+  unsigned bound(Loop &L, const LoweredPoll &Poll, unsigned Limit) {
     auto &DT = FAM.getResult<DominatorTreeAnalysis>(F);
     auto &AC = FAM.getResult<AssumptionAnalysis>(F);
-    unsigned Trips =
-        FAM.getResult<ScalarEvolutionAnalysis>(F).getSmallConstantMaxTripCount(
-            &L);
+    auto &SE = FAM.getResult<ScalarEvolutionAnalysis>(F);
+    unsigned Trips = SE.getSmallConstantMaxTripCount(&L);
     const char *Why = "its maximum trip count";
-    if (Trips == 0 || Trips > SmallLoopTrips) {
+    // A strip-mined loop's inner loop: umin(n - i, Chunk), which SCEV may
+    // see only as a symbolic bound, or only in the counter's test.
+    if ((Trips == 0 || Trips > Limit) && Limit > SmallLoopTrips) {
+      uint64_t Chunk = symbolicTripBound(L, SE);
+      if (Chunk == 0 || Chunk > Limit)
+        Chunk = chunkCounterBound(L, SE);
+      if (Chunk != 0 && Chunk <= Limit) {
+        Trips = Chunk;
+        Why = "its chunk";
+      }
+    }
+    if (Trips == 0 || Trips > Limit) {
       SimplifyQuery Q(F.getParent()->getDataLayout(), &DT, &AC,
                       &*L.getHeader()->getFirstNonPHIIt());
       unsigned Growth = growthBound(L, DT, Q);
@@ -274,7 +310,7 @@ private:
         Why = "a value that starts at 1 or more and at least doubles";
       }
     }
-    if (Trips == 0 || Trips > SmallLoopTrips)
+    if (Trips == 0 || Trips > Limit)
       return 0;
     // Its iterations' work, up to the nested loops' polls, within budget.
     if (uint64_t(Trips) * loopBlocksCost(L) > PollFreeWork &&

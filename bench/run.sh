@@ -46,8 +46,9 @@
 #                        recursion-rotate, dispatch-dup, volatile-poll,
 #                        strip-mine-version, promote-loads, poll-unroll,
 #                        preserve-slow, redundant-polls,
-#                        redundant-polls-calls, small-loops,
-#                        entry-libcalls, poll-unroll-short,
+#                        redundant-polls-calls,
+#                        redundant-polls-external, small-loops,
+#                        small-loops-entry, entry-libcalls, poll-unroll-short,
 #                        dispatch-alternate, jump-table-whole,
 #                        poll-unroll-after-test, work-budget,
 #                        entry-polling-callees;

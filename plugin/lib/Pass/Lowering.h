@@ -115,6 +115,17 @@ llvm::LoadInst *loadPendingWord(llvm::IRBuilderBase &B, RuntimeDecls &RT);
 /// The slow call's "call-inline-cost" is minus their cost (pollSlow()).
 inline constexpr int PollFastPathInstrs = 3;
 
+/// IR instructions of the frontend's strip-mining loop control that
+/// InlineCost charges once simplified: the chunk's test, its
+/// umin(n - i, Chunk) and max(.., 1), the outer latch's add and compare, the
+/// inner counter's add and compare (measured: 8 to 9 for a counted loop with
+/// and without calls). A chunk poll's slow call carries minus these and its
+/// fast path as its "call-inline-cost" (lowerOne()), so that strip-mining
+/// changes no inlining decision either: lzip's `decode_tree_reversed` was
+/// no longer inlined into its decoder loop for it (cost 260 over 225; plain
+/// 215). The lower count, so the inliner never takes more than plain does.
+inline constexpr int ChunkControlInstrs = 8;
+
 /// Removes an entry poll marker; an invoke of it becomes a branch.
 void eraseEntryMarker(llvm::CallBase &Marker);
 

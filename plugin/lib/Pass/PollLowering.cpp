@@ -18,6 +18,7 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Analysis/CFG.h"
+#include "llvm/Analysis/InlineCost.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/CFG.h"
@@ -30,6 +31,8 @@
 #include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Local.h"
+
+#include <string>
 
 using namespace llvm;
 
@@ -483,6 +486,18 @@ LoadInst *loadPendingWord(IRBuilderBase &B, RuntimeDecls &RT) {
   return Word;
 }
 
+/// A chunk poll's slow call also cancels the cost of the loop control that
+/// strip-mining added, for the inliner (ChunkControlInstrs); other slow
+/// calls take pollSlow()'s function attribute.
+static void weighForInliner(CallBase &Slow, unsigned Kind) {
+  if (Kind != SAFEPOINT_SITE_CHUNK || ablated("chunk-inline-cost"))
+    return;
+  Slow.addFnAttr(Attribute::get(
+      Slow.getContext(), "call-inline-cost",
+      std::to_string(-(PollFastPathInstrs + ChunkControlInstrs) *
+                     InlineConstants::getInstrCost())));
+}
+
 /// Emits the inline check in place of \p CB and erases it.
 static void lowerOne(CallBase *CB, RuntimeDecls &RT, unsigned Kind) {
   LLVMContext &C = CB->getContext();
@@ -506,6 +521,7 @@ static void lowerOne(CallBase *CB, RuntimeDecls &RT, unsigned Kind) {
     IRBuilder<> SB(Slow);
     InvokeInst *NewII = SB.CreateInvoke(RT.pollSlow(), Normal, Unwind, {}, "");
     NewII->setDebugLoc(II->getDebugLoc());
+    weighForInliner(*NewII, Kind);
     // The unwind edge now leaves Slow; the normal dest gains an edge.
     Unwind->replacePhiUsesWith(BB, Slow);
     for (PHINode &Phi : Normal->phis())
@@ -521,6 +537,7 @@ static void lowerOne(CallBase *CB, RuntimeDecls &RT, unsigned Kind) {
   Then->getParent()->setName("safepoint.slow");
   CallInst *Slow = CallInst::Create(RT.pollSlow(), "", Then->getIterator());
   Slow->setDebugLoc(CB->getDebugLoc());
+  weighForInliner(*Slow, Kind);
   CB->eraseFromParent();
 }
 

@@ -492,10 +492,10 @@ LoadInst *loadPendingWord(IRBuilderBase &B, RuntimeDecls &RT) {
 static void weighForInliner(CallBase &Slow, unsigned Kind) {
   if (Kind != SAFEPOINT_SITE_CHUNK || ablated("chunk-inline-cost"))
     return;
-  Slow.addFnAttr(Attribute::get(
-      Slow.getContext(), "call-inline-cost",
-      std::to_string(-(PollFastPathInstrs + ChunkControlInstrs) *
-                     InlineConstants::getInstrCost())));
+  Slow.addFnAttr(
+      Attribute::get(Slow.getContext(), "call-inline-cost",
+                     std::to_string(-(PollFastPathInstrs + ChunkControlInstrs) *
+                                    InlineConstants::getInstrCost())));
 }
 
 /// Emits the inline check in place of \p CB and erases it.

@@ -149,9 +149,15 @@ fi
 # projects (snappy, leveldb) build with -fno-exceptions; if the plugin skips
 # such TUs, the real programs are built with -fexceptions appended in all
 # three configurations (plain included), so that there is something to measure.
+# The compiler's output is read in full first: `compiler | grep -q` under
+# pipefail failed whenever grep quit before the compiler finished writing
+# (SIGPIPE), which silently forced -fexceptions on some runs.
 # shellcheck disable=SC2046
-if "$("$spc" --cxx)" $("$spc" --cxxflags) -fno-exceptions -O1 -Rpass=safepoint \
-     -c "$probe/p.cpp" -o "$probe/p.o" 2>&1 | grep -q "remark: .*poll"; then
+remarks=$("$("$spc" --cxx)" $("$spc" --cxxflags) -fno-exceptions -O1 -Rpass=safepoint \
+            -c "$probe/p.cpp" -o "$probe/p.o" 2>&1) ||
+  { echo "run.sh: the -fno-exceptions probe does not compile:" >&2
+    echo "$remarks" >&2; exit 1; }
+if grep -q "remark: .*poll" <<<"$remarks"; then
   export BENCH_FORCE_EXCEPTIONS=0
 else
   say "The plugin leaves -fno-exceptions code uninstrumented: real programs get -fexceptions (all configurations)"

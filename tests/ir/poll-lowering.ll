@@ -77,6 +77,16 @@ define void @chunk() {
   ret void
 }
 
+; A goto's poll (kind 2) tags its load, so that redundant-poll removal keeps
+; an interpreter's dispatch polls for dispatch alternation.
+; CHECK-LABEL: define void @goto(
+; CHECK:         load volatile i32, ptr {{.*}}, align 4, !safepoint.goto
+define void @goto() {
+  call void @__safepoint_poll_marker(i32 2)
+  call void @work()
+  ret void
+}
+
 ; Under ThreadSanitizer the load is a relaxed atomic one: the senders' atomic
 ; stores to the word must not be reported as races with every poll.
 ; CHECK-LABEL: define void @tsan(

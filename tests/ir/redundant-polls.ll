@@ -1,8 +1,9 @@
 ; After inlining, a poll that runs at most 256 IR instructions after a poll
-; that stays, on every path, counting a call as one instruction, is removed with its slow path; the poll that stays records how far after
-; it the removed one was (!safepoint.merged), and a later run counts that
-; record against the same budget. Loop and chunk polls, the first poll of a
-; function, of a landing pad and of a cycle always stay.
+; that stays, on every path, counting a call as one instruction, is removed
+; with its slow path; the poll that stays records how far after it the
+; removed one was (!safepoint.merged), and a later run counts that
+; record against the same budget. Loop, chunk and goto polls, the first
+; poll of a function, of a landing pad and of a cycle always stay.
 ; RUN: %opt_sp -passes=safepoint-redundant-polls -S %s | FileCheck %s
 ; RUN: %opt_sp -passes=safepoint-redundant-polls -pass-remarks-missed=safepoint -disable-output %s 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: %opt_sp -passes=safepoint-redundant-polls,safepoint-redundant-polls -S %s | FileCheck %s
@@ -266,6 +267,38 @@ slow4:
   call void @__safepoint_poll_slow()
   br label %exit
 exit:
+  ret void
+}
+
+; A goto's poll (an interpreter's dispatch poll, right before its indirect
+; jump, where dispatch alternation finds it) stays although another poll ran
+; just before it; without the tag it would go.
+; CHECK-LABEL: define void @dispatch(
+; CHECK:         %w1 = load volatile
+; CHECK:         %w2 = load volatile i32, ptr %tls, align 4, !safepoint.goto
+; CHECK:         indirectbr
+define void @dispatch(ptr %table, i32 %op) {
+entry:
+  %tls = call ptr @llvm.threadlocal.address.p0(ptr @__safepoint_pending)
+  %w1 = load volatile i32, ptr %tls, align 4
+  %p1 = icmp ne i32 %w1, 0
+  br i1 %p1, label %slow1, label %a
+slow1:
+  call void @__safepoint_poll_slow()
+  br label %a
+a:
+  call void @may_throw()
+  %w2 = load volatile i32, ptr %tls, align 4, !safepoint.goto !{}
+  %p2 = icmp ne i32 %w2, 0
+  br i1 %p2, label %slow2, label %jump
+slow2:
+  call void @__safepoint_poll_slow()
+  br label %jump
+jump:
+  %slot = getelementptr ptr, ptr %table, i32 %op
+  %target = load ptr, ptr %slot, align 8
+  indirectbr ptr %target, [label %handler]
+handler:
   ret void
 }
 

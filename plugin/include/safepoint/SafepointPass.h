@@ -67,6 +67,12 @@ inline constexpr const char *ChunkPollMD = "safepoint.chunk";
 /// may move to a chunk boundary.
 inline constexpr const char *LoopPollMD = "safepoint.loop";
 
+/// Metadata kind on the pending-word load of a goto's poll (a backward or
+/// computed `goto`): redundant-poll removal keeps it, as it keeps loop polls,
+/// for dispatch duplication and alternation find an interpreter's dispatch
+/// polls by it being right before the indirect jump.
+inline constexpr const char *GotoPollMD = "safepoint.goto";
+
 /// Metadata kind on the latch branch of a loop that lost its poll to
 /// SmallLoopPollsPass: `!{i32 N}`, the most iterations it runs, for
 /// PollDistance where SCEV has no bound.

@@ -507,6 +507,8 @@ static void lowerOne(CallBase *CB, RuntimeDecls &RT, unsigned Kind) {
     Word->setMetadata(ChunkPollMD, MDNode::get(C, {}));
   else if (Kind == SAFEPOINT_SITE_LOOP) // for LateStripMinePass
     Word->setMetadata(LoopPollMD, MDNode::get(C, {}));
+  else if (Kind == SAFEPOINT_SITE_GOTO) // for RedundantPollEliminationPass
+    Word->setMetadata(GotoPollMD, MDNode::get(C, {}));
   Value *IsPending = B.CreateIsNotNull(Word, "safepoint.is_pending");
   MDNode *Cold = MDBuilder(C).createUnlikelyBranchWeights();
 

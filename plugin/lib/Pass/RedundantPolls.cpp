@@ -21,7 +21,10 @@
 // included, count one each, as in PollDistance and the work bound: work in
 // uninstrumented callees is outside the bound (forgetsDistance()).
 // Loop and chunk polls (LoopPollMD, ChunkPollMD) always stay: the loop
-// passes after this one rewrite them.
+// passes after this one rewrite them. So do goto polls (GotoPollMD): an
+// interpreter's dispatch polls, which dispatch duplication and alternation
+// find right before the indirect jump (removed in favour of a poll earlier
+// in the handler, the alternating copies would poll at every dispatch).
 //
 // The bound survives later runs (the pipeline runs this pass again after
 // more inlining): the load of each poll that stays records, in
@@ -165,8 +168,8 @@ unsigned removeRedundantPolls(Function &F, const GlobalVariable *Pending,
     }
     if (P) {
       uint64_t Merged = mergedDistance(*P->Word);
-      if (!isLoopOrChunkPoll(*P->Word) && D.known() &&
-          D.Work + Merged <= RedundantPollBudget) {
+      if (!isLoopOrChunkPoll(*P->Word) && !P->Word->getMetadata(GotoPollMD) &&
+          D.known() && D.Work + Merged <= RedundantPollBudget) {
         for (LoadInst *S : D.Sources)
           recordMerged(*S, D.Work + Merged);
         ORE.emit([&] {

@@ -51,7 +51,7 @@
 #                        small-loops-entry, entry-libcalls, poll-unroll-short,
 #                        dispatch-alternate, jump-table-whole,
 #                        poll-unroll-after-test, work-budget,
-#                        entry-polling-callees;
+#                        entry-polling-callees, chunk-inline-cost;
 #                        '+' combines),
 #                        named no-<item>
 #   --variant NAME=FLAGS micro-kernels only: one extra configuration NAME,

@@ -226,16 +226,9 @@ private:
 
 /// Measurement only (bench/run.sh --ablation, docs/performance.md): true if
 /// the comma-separated environment variable SAFEPOINT_ABLATE names \p
-/// Technique, which the default placement then leaves out: bounded-loops,
-/// strip-mine, strip-mine-const, strip-mine-ir, entry, entry-tree,
-/// recursion-rotate, dispatch-dup, volatile-poll, strip-mine-version,
-/// promote-loads, poll-unroll, preserve-slow, redundant-polls, small-loops,
-/// small-loops-entry (small loops drop only their loop polls, at most
-/// SmallLoopTrips iterations), redundant-polls-external (a call that may
-/// unwind into code this module does not define ends a stretch),
-/// entry-libcalls, redundant-polls-calls (every call that may unwind ends a
-/// stretch), poll-unroll-short (short walks unrolled by 4, not 8),
-/// dispatch-alternate. Never set it otherwise.
+/// Technique, which the default placement then leaves out (the names, one
+/// per ablated() call, are listed by `bench/run.sh --help`). Never set it
+/// otherwise.
 bool ablated(llvm::StringRef Technique);
 
 /// Parses "naive" or "default"; nullopt for anything else.
